@@ -1,0 +1,95 @@
+# jupyterlab-hpc — the two commands: `make demo` and `make test`.
+# Everything lives in ./.venv (Python, jlpm) and ./node_modules; system
+# packages (Chromium) come from Debian through scripts/install-system-deps.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# The JupyterLab the frontend is built and tested against; @jupyterlab/* npm
+# packages are pinned to it in package.json's resolutions.
+JUPYTERLAB_VERSION := 4.6.4
+DEMO_PORT ?= 8888
+
+SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*' 2>/dev/null) \
+	package.json tsconfig.json
+PY_SOURCES := $(shell find jupyterlab_hpc -name '*.py' -not -path '*/labextension/*' 2>/dev/null) \
+	pyproject.toml jupyter-config/server-config/jupyterlab_hpc.json
+
+.PHONY: help
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+.PHONY: system-deps
+system-deps:  ## Debian packages (chromium, python3-venv): apt-get as root when missing
+	scripts/install-system-deps
+
+$(VENV)/.installed:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q "jupyterlab==$(JUPYTERLAB_VERSION)" "hatchling>=1.21" \
+		"hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.9"
+	touch $@
+
+node_modules/.installed: package.json $(VENV)/.installed
+	$(BIN)/jlpm install
+	touch $@
+
+jupyterlab_hpc/labextension/package.json: node_modules/.installed $(SOURCES)
+	$(BIN)/jlpm build:prod
+
+$(VENV)/.jupyterlab-hpc: jupyterlab_hpc/labextension/package.json $(PY_SOURCES)
+	$(BIN)/pip install -q --no-build-isolation ".[test]"
+	touch $@
+
+.PHONY: install
+install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install it into .venv
+
+.PHONY: lint
+lint: install  ## eslint, prettier, stylelint, ruff
+	$(BIN)/jlpm lint:check
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests
+
+.PHONY: typecheck
+typecheck: install  ## tsc over sources and tests
+	$(BIN)/jlpm tsc --noEmit -p tsconfig.test.json
+
+.PHONY: test-js
+test-js: install  ## jest
+	$(BIN)/jlpm jest --ci
+
+.PHONY: test-py
+test-py: install  ## pytest
+	$(BIN)/python -m pytest
+
+.PHONY: check-install
+check-install: install  ## the installed package is a prebuilt, enabled extension
+	scripts/check-install
+
+.PHONY: test-ui
+test-ui: install  ## Galata UI tests in Debian's Chromium
+	cd ui-tests && $(BIN)/jlpm install && $(BIN)/jlpm playwright test
+
+.PHONY: test
+test: lint typecheck test-js test-py check-install test-ui  ## everything CI runs
+
+.PHONY: bench
+bench: install  ## benchmarks side by side with the anchors (see bench/README.md)
+	bench/run
+
+.PHONY: demo
+demo: install  ## start JupyterLab with jupyterlab-hpc on 127.0.0.1 and print its URL
+	mkdir -p .demo/work
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
+		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
+		--ServerApp.root_dir=$(CURDIR)/.demo/work
+
+.PHONY: clean
+clean:  ## remove build outputs (keeps .venv and node_modules)
+	rm -rf lib jupyterlab_hpc/labextension jupyterlab_hpc/_version.py tsconfig.tsbuildinfo \
+		dist coverage $(VENV)/.jupyterlab-hpc

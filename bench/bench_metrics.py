@@ -1,0 +1,608 @@
+"""Side-by-side cost of jupyterlab-hpc's `metrics` route and jupyter-resource-usage's.
+
+Started by `bench/run` with our virtualenv's Python. Measures, on this machine and in one
+run: latency and server CPU per request, then server CPU per minute while 0, 1 and N
+simulated browser tabs poll every few seconds. Prints Markdown tables with ratio columns
+(ours / anchor) and writes them, plus the raw figures as JSON, under `bench/out/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import heapq
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import _servers
+from _http import BrowserCache, Client, FetchStats, fetch_uncached
+from _servers import Server, ServerSpec
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+OURS, ANCHOR, ANCHOR_NOPROM = "ours", "anchor", "anchor-noprom"
+FLOOR = "floor"  # GET /api/status on the first server: what any jupyter_server API costs
+MODES = ("independent", "browser")
+MODE_HELP = {
+    "independent": "every tab always sends its request to the server",
+    "browser": "the tabs share one browser HTTP cache that honours Cache-Control max-age",
+}
+
+
+# --------------------------------------------------------------------------- options
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--requests", type=int, default=500, help="measured GETs per server")
+    p.add_argument("--warmup", type=int, default=20, help="unmeasured GETs first")
+    p.add_argument("--rounds", type=int, default=5, help="interleaved blocks per server")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds per polling window")
+    p.add_argument("--interval", type=float, default=5.0, help="poll interval of a tab (s)")
+    p.add_argument("--tabs", type=int, default=10, help="the 'many tabs' count")
+    p.add_argument("--modes", default=",".join(MODES), help="tab modes to run")
+    p.add_argument("--servers", default=f"{OURS},{ANCHOR},{ANCHOR_NOPROM}")
+    p.add_argument("--seed", type=int, default=None, help="seed of the tab staggering")
+    default_venv = os.environ.get("BENCH_ANCHOR_VENV") or str(BENCH / ".venv-anchor")
+    p.add_argument("--anchor-venv", type=Path, default=Path(default_venv))
+    p.add_argument("--out", type=Path, default=BENCH / "out", help="results + server logs")
+    p.add_argument("--startup-timeout", type=float, default=120.0)
+    p.add_argument(
+        "--settle", type=float, default=5.0, help="idle seconds after start-up (lsp scan etc.)"
+    )
+    args = p.parse_args(argv)
+    check_args(p, args)
+    return args
+
+
+def check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    args.modes = [m for m in args.modes.split(",") if m]
+    args.servers = [s for s in args.servers.split(",") if s]
+    if not set(args.modes) <= set(MODES):
+        p.error(f"--modes: choose from {MODES}")
+    if not set(args.servers) <= {OURS, ANCHOR, ANCHOR_NOPROM}:
+        p.error("--servers: choose from ours, anchor, anchor-noprom")
+    if args.requests < args.rounds or args.rounds < 1 or args.warmup < 0:
+        p.error("need --requests >= --rounds >= 1 and --warmup >= 0")
+    if not 0 <= args.settle <= 300:
+        p.error("need 0 <= --settle <= 300")
+    if not 1 <= args.interval <= args.duration <= 3600 or args.tabs < 2:
+        p.error("need 1 <= --interval <= --duration <= 3600 and --tabs >= 2")
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def ours_installed() -> bool:
+    return importlib.util.find_spec("jupyterlab_hpc") is not None
+
+
+def ours_spec() -> ServerSpec:
+    # Run it as installed when the venv has it, else from the source tree.
+    env = {} if ours_installed() else {"PYTHONPATH": str(REPO)}
+    return ServerSpec(
+        key=OURS,
+        label="jupyterlab-hpc",
+        python=Path(sys.executable),
+        metrics_path="jupyterlab-hpc/metrics",
+        args=("--ServerApp.jpserver_extensions=jupyterlab_hpc=True",),
+        env=env,
+    )
+
+
+def anchor_specs(venv: Path) -> dict[str, ServerSpec]:
+    python = venv / "bin" / "python"
+    return {
+        ANCHOR: ServerSpec(ANCHOR, "resource-usage (defaults)", python, "api/metrics/v1"),
+        ANCHOR_NOPROM: ServerSpec(
+            ANCHOR_NOPROM,
+            "resource-usage (Prometheus off)",
+            python,
+            "api/metrics/v1",
+            args=("--ResourceUseDisplay.enable_prometheus_metrics=False",),
+        ),
+    }
+
+
+def specs_for(args: argparse.Namespace) -> list[ServerSpec]:
+    every = {OURS: ours_spec(), **anchor_specs(args.anchor_venv)}
+    return [every[key] for key in args.servers]
+
+
+@contextmanager
+def running(specs: Sequence[ServerSpec], workdir: Path, timeout: float) -> Iterator[list[Server]]:
+    """Start every server, wait for /api/status and the metrics route; always stop them."""
+    servers: list[Server] = []
+    try:
+        for spec in specs:
+            servers.append(_servers.start(spec, workdir))
+        for server in servers:
+            _servers.wait_until(server, "/api/status", timeout)
+            _servers.wait_until(server, server.metrics_url, timeout)
+        yield servers
+    finally:
+        for server in servers:
+            _servers.stop(server)
+
+
+def clock_check(servers: Sequence[Server]) -> dict[str, float]:
+    """Total server CPU from the ns clock minus /proc/<pid>/stat's; differs by < 2 ticks."""
+    diffs = {
+        s.key: _servers.cpu_seconds(s.pid) - _servers.psutil_cpu_seconds(s.pid) for s in servers
+    }
+    for key, diff in diffs.items():
+        if abs(diff) > 0.05:
+            print(f"warning: {key}: CPU clock and /proc stat differ by {diff:.3f} s", flush=True)
+    return {k: round(v, 4) for k, v in diffs.items()}
+
+
+def raise_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+# --------------------------------------------------------------------------- per request
+
+
+@dataclass
+class RequestStats:
+    latencies_ms: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0
+    non_200: int = 0
+    body_bytes: int = 0
+    cache_control: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies_ms)
+
+    def summary(self) -> dict[str, float]:
+        lat = sorted(self.latencies_ms)
+        return {
+            "median_ms": statistics.median(lat),
+            "p95_ms": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))],
+            "cpu_ms_per_req": 1000.0 * self.cpu_s / len(lat),
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """One route of one server measured in the per-request phase."""
+
+    key: str
+    server: Server
+    path: str
+
+
+def targets_for(servers: Sequence[Server]) -> list[Target]:
+    """Each server's metrics route, plus jupyter_server's own `/api/status` as the floor."""
+    targets = [Target(s.key, s, s.metrics_url) for s in servers]
+    return [*targets, Target(FLOOR, servers[0], "/api/status")]
+
+
+def timed_block(target: Target, client: Client, n: int, stats: RequestStats) -> None:
+    pid = target.server.pid
+    cpu0 = _servers.cpu_seconds(pid)
+    for _ in range(n):
+        resp = client.get(target.path)
+        stats.latencies_ms.append(1000.0 * resp.seconds)
+        stats.non_200 += resp.status != 200
+        stats.body_bytes = len(resp.body)
+        stats.cache_control = resp.headers.get("cache-control", "")
+    stats.cpu_s += _servers.cpu_seconds(pid) - cpu0
+
+
+def blocks(total: int, rounds: int) -> list[int]:
+    base, extra = divmod(total, rounds)
+    return [base + (i < extra) for i in range(rounds)]
+
+
+def measure_requests(
+    targets: Sequence[Target], n: int, warmup: int, rounds: int
+) -> dict[str, RequestStats]:
+    """N sequential keep-alive GETs per target, interleaved across targets in blocks."""
+    clients = {t.key: Client(t.server.port, t.server.token) for t in targets}
+    stats = {t.key: RequestStats() for t in targets}
+    try:
+        for t in targets:
+            for _ in range(warmup):
+                clients[t.key].get(t.path)
+        for i, size in enumerate(blocks(n, rounds)):
+            shift = i % len(targets)  # rotate the order so no target always goes first
+            for t in [*targets[shift:], *targets[:shift]]:
+                timed_block(t, clients[t.key], size, stats[t.key])
+    finally:
+        for c in clients.values():
+            c.close()
+    return stats
+
+
+# --------------------------------------------------------------------------- polling tabs
+
+
+@dataclass
+class Tab:
+    server: Server
+    client: Client
+    fetch: Callable[[], None]
+
+
+@dataclass
+class WindowResult:
+    mode: str
+    tabs: int
+    seconds: float
+    cpu_ms_per_min: dict[str, float]
+    fetch: dict[str, FetchStats]
+
+
+def make_tabs(
+    servers: Sequence[Server], count: int, mode: str
+) -> tuple[list[Tab], dict[str, FetchStats]]:
+    tabs: list[Tab] = []
+    stats = {s.key: FetchStats() for s in servers}
+    for s in servers:
+        cache = BrowserCache()  # one browser per server; its tabs share the cache
+        for _ in range(count):
+            client = Client(s.port, s.token)
+            tabs.append(Tab(s, client, tab_fetch(mode, cache, client, s, stats[s.key])))
+    return tabs, stats
+
+
+def tab_fetch(
+    mode: str, cache: BrowserCache, client: Client, server: Server, stats: FetchStats
+) -> Callable[[], None]:
+    if mode == "browser":
+        return lambda: cache.fetch(client, server.metrics_url, stats)
+    return lambda: fetch_uncached(client, server.metrics_url, stats)
+
+
+def poll(
+    tabs: Sequence[Tab], start: float, end: float, interval: float, rng: random.Random
+) -> None:
+    """Each tab fires every `interval` s from a random phase in [0, interval) until `end`."""
+    queue = [(start + rng.uniform(0.0, interval), i) for i in range(len(tabs))]
+    heapq.heapify(queue)
+    while queue:
+        due, i = heapq.heappop(queue)
+        if due >= end:
+            break
+        time.sleep(max(0.0, due - time.perf_counter()))
+        tabs[i].fetch()
+        heapq.heappush(queue, (due + interval, i))
+    time.sleep(max(0.0, end - time.perf_counter()))
+
+
+def polling_window(
+    servers: Sequence[Server],
+    count: int,
+    mode: str,
+    args: argparse.Namespace,
+    rng: random.Random,
+) -> WindowResult:
+    """Server CPU per minute while `count` tabs per server poll for `args.duration` s."""
+    tabs, stats = make_tabs(servers, count, mode)
+    try:
+        cpu0 = {s.key: _servers.cpu_seconds(s.pid) for s in servers}
+        start = time.perf_counter()
+        poll(tabs, start, start + args.duration, args.interval, rng)
+        seconds = time.perf_counter() - start
+        cpu1 = {s.key: _servers.cpu_seconds(s.pid) for s in servers}
+    finally:
+        for t in tabs:
+            t.client.close()
+    per_min = {k: 60_000.0 * (cpu1[k] - cpu0[k]) / seconds for k in cpu0}
+    return WindowResult(mode, count, seconds, per_min, stats)
+
+
+def measure_polling(
+    servers: Sequence[Server], args: argparse.Namespace, rng: random.Random
+) -> list[WindowResult]:
+    plan = [("idle", 0)] + [(m, n) for m in args.modes for n in (1, args.tabs)]
+    results = []
+    for mode, count in plan:
+        print(f"  window: {count} tab(s), {mode}, {args.duration:.0f} s", flush=True)
+        results.append(polling_window(servers, count, mode, args, rng))
+    return results
+
+
+# --------------------------------------------------------------------------- context
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def ours_version() -> str:
+    try:
+        return importlib.metadata.version("jupyterlab-hpc") + " (installed)"
+    except importlib.metadata.PackageNotFoundError:
+        pkg = json.loads((REPO / "package.json").read_text())
+        return f"{pkg.get('version', '?')} (source tree, PYTHONPATH)"
+
+
+def git_revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "no commit yet"
+
+
+def anchor_versions(venv: Path) -> dict[str, str]:
+    try:
+        marker = json.loads((venv / "bench-anchor.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return dict(marker.get("versions", {}))
+
+
+def context(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, object]:
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": " ".join(["bench/run", *argv]),
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "ours": ours_version(),
+        "git": git_revision(),
+        "jupyter_server": importlib.metadata.version("jupyter_server"),
+        "tornado": importlib.metadata.version("tornado"),
+        "anchor": anchor_versions(args.anchor_venv),
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def anchor_keys(servers: Sequence[str]) -> list[str]:
+    return [k for k in (ANCHOR, ANCHOR_NOPROM) if k in servers] if OURS in servers else []
+
+
+def header_row(servers: Sequence[str], first: Sequence[str]) -> list[str]:
+    return [*first, *servers, *(f"{OURS}/{a}" for a in anchor_keys(servers))]
+
+
+def value_row(first: Sequence[str], values: dict[str, float], servers: Sequence[str]) -> list[str]:
+    cells = [fmt(values.get(k)) for k in servers]
+    ratios = [fmt(ratio(values.get(OURS), values.get(a))) for a in anchor_keys(servers)]
+    return [*first, *cells, *ratios]
+
+
+def request_table(req: dict[str, RequestStats], servers: Sequence[str]) -> str:
+    summaries = {k: req[k].summary() for k in servers}
+    rows = [
+        value_row([label], {k: summaries[k][metric] for k in servers}, servers)
+        for metric, label in (
+            ("median_ms", "median latency (ms)"),
+            ("p95_ms", "p95 latency (ms)"),
+            ("cpu_ms_per_req", "server CPU per request (ms)"),
+        )
+    ]
+    blank = [""] * len(anchor_keys(servers))
+    for label, attr in (("response body (bytes)", "body_bytes"), ("non-200 answers", "non_200")):
+        rows.append([label, *(str(getattr(req[k], attr)) for k in servers), *blank])
+    return table(header_row(servers, ["per request"]), rows)
+
+
+def polling_rows(windows: Sequence[WindowResult], servers: Sequence[str]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    by_key = {(w.mode, w.tabs): w for w in windows}
+    for w in windows:
+        rows.append(value_row([w.mode, str(w.tabs)], w.cpu_ms_per_min, servers))
+        one = by_key.get((w.mode, 1))
+        if w.tabs > 1 and one is not None:
+            r = {k: ratio(w.cpu_ms_per_min[k], one.cpu_ms_per_min[k]) for k in servers}
+            cells = [fmt(r[k]) for k in servers]
+            label = f"**{w.tabs} tabs / 1 tab**"
+            rows.append([w.mode, label, *cells, *([""] * len(anchor_keys(servers)))])
+    return rows
+
+
+def polling_table(windows: Sequence[WindowResult], servers: Sequence[str]) -> str:
+    head = header_row(servers, ["tab mode", "tabs"])
+    return table(head, polling_rows(windows, servers))
+
+
+def traffic_table(windows: Sequence[WindowResult], servers: Sequence[str]) -> str:
+    rows = []
+    for w in windows:
+        if w.tabs == 0:
+            continue
+        cells = [
+            f"{w.fetch[k].network}/{w.fetch[k].polls}"
+            + (f" ({w.fetch[k].not_modified} x 304)" if w.fetch[k].not_modified else "")
+            + (f" **{w.fetch[k].errors} errors**" if w.fetch[k].errors else "")
+            for k in servers
+        ]
+        rows.append([w.mode, str(w.tabs), *cells])
+    return table(["tab mode", "tabs", *servers], rows)
+
+
+def verdict_lines(
+    req: dict[str, RequestStats], windows: Sequence[WindowResult], servers: Sequence[str]
+) -> list[str]:
+    if OURS not in servers:
+        return ["- not checked: `ours` was not measured"]
+    lines = []
+    for a in anchor_keys(servers):
+        o, b = req[OURS].summary(), req[a].summary()
+        for metric, label in (("median_ms", "median latency"), ("cpu_ms_per_req", "CPU/request")):
+            r = ratio(o[metric], b[metric])
+            lines.append(check(f"{label} ours/{a}", r, 0.2))
+    by_key = {(w.mode, w.tabs): w for w in windows}
+    for w in windows:
+        one = by_key.get((w.mode, 1))
+        if w.tabs > 1 and one is not None and OURS in servers:
+            r = ratio(w.cpu_ms_per_min[OURS], one.cpu_ms_per_min[OURS])
+            lines.append(check(f"ours CPU/min {w.tabs} tabs / 1 tab, {w.mode} mode", r, 1.2))
+    return lines
+
+
+def check(label: str, value: float | None, limit: float) -> str:
+    met = value is not None and value <= limit
+    return f"- {label} = {fmt(value, 3)} (target ≤ {limit:g}): **{'met' if met else 'NOT met'}**"
+
+
+def render(
+    ctx: dict[str, object],
+    req: dict[str, RequestStats],
+    windows: Sequence[WindowResult],
+    args: argparse.Namespace,
+) -> str:
+    servers = args.servers
+    anchor = ctx["anchor"] if isinstance(ctx["anchor"], dict) else {}
+    cache_control = {k: req[k].cache_control or "(none)" for k in servers}
+    parts = [
+        f"Date: {ctx['date']}  ",
+        f"Machine: {ctx['nproc']} CPU(s), {ctx['cpu']}, Linux {ctx['kernel']}, "
+        f"Python {ctx['python']}, load avg at start {ctx['loadavg']}  ",
+        f"Versions: jupyterlab-hpc {ctx['ours']} (git {ctx['git']}), "
+        f"jupyter-resource-usage {anchor.get('jupyter-resource-usage', '?')}, "
+        f"jupyter_server {ctx['jupyter_server']} (anchor venv "
+        f"{anchor.get('jupyter_server', '?')}), tornado {ctx['tornado']} "
+        f"(anchor venv {anchor.get('tornado', '?')})  ",
+        f"Command: `{ctx['command']}`",
+        "",
+        "Servers: " + "; ".join(f"`{k}` = GET /{spec_path(k)}" for k in servers) + ".  ",
+        "Cache-Control sent: " + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items()),
+        "",
+        f"### Per request ({args.requests} sequential keep-alive GETs after {args.warmup} "
+        f"warm-up, in {args.rounds} interleaved blocks)",
+        "",
+        request_table(req, servers),
+        "",
+        floor_line(req, servers),
+        "",
+        f"### Server CPU per minute (ms/min) with polling tabs ({args.duration:g} s windows, "
+        f"each tab polls every {args.interval:g} s from a random phase, seed {args.seed})",
+        "",
+        *(f"- `{m}` mode: {MODE_HELP[m]}" for m in args.modes),
+        "",
+        polling_table(windows, servers),
+        "",
+        "Requests that reached each server / polls made by the tabs:",
+        "",
+        traffic_table(windows, servers),
+        "",
+        "### Targets (DESIGN.md, Budgets)",
+        "",
+        *verdict_lines(req, windows, servers),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def floor_line(req: dict[str, RequestStats], servers: Sequence[str]) -> str:
+    f = req[FLOOR].summary()
+    return (
+        f"Floor for context (GET /api/status of jupyter_server itself, on the `{servers[0]}` "
+        f"server, same method): median {fmt(f['median_ms'])} ms, p95 {fmt(f['p95_ms'])} ms, "
+        f"CPU {fmt(f['cpu_ms_per_req'])} ms per request."
+    )
+
+
+def spec_path(key: str) -> str:
+    return "jupyterlab-hpc/metrics" if key == OURS else "api/metrics/v1"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def save(out: Path, report: str, raw: dict[str, object]) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (out / f"metrics-{stamp}.md").write_text(report)
+    (out / f"metrics-{stamp}.json").write_text(json.dumps(raw, indent=2, default=str) + "\n")
+    return out / f"metrics-{stamp}.md"
+
+
+def raw_results(
+    ctx: dict[str, object],
+    req: dict[str, RequestStats],
+    windows: Sequence[WindowResult],
+    args: argparse.Namespace,
+) -> dict[str, object]:
+    return {
+        "context": ctx,
+        "per_request": {k: {**v.summary(), **asdict(v)} for k, v in req.items()},
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "polling": [asdict(w) for w in windows],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    raise_on_sigterm()
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1 << 30)
+    rng = random.Random(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    ctx = context(args, argv)
+    specs = specs_for(args)
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        print("starting servers: " + ", ".join(s.key for s in specs), flush=True)
+        with running(specs, workdir, args.startup_timeout) as servers:
+            print(f"per-request phase: {args.requests} GETs per server", flush=True)
+            time.sleep(args.settle)
+            targets = targets_for(servers)
+            req = measure_requests(targets, args.requests, args.warmup, args.rounds)
+            print("polling phase", flush=True)
+            windows = measure_polling(servers, args, rng)
+            ctx["cpu_clock_vs_proc_stat_s"] = clock_check(servers)
+        for s in servers:
+            (args.out / f"{s.key}.log").write_bytes(s.log_path.read_bytes())
+    report = render(ctx, req, windows, args)
+    path = save(args.out, report, raw_results(ctx, req, windows, args))
+    print("\n" + report)
+    print(f"(saved to {path.relative_to(REPO) if path.is_relative_to(REPO) else path})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

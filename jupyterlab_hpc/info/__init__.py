@@ -1,0 +1,1 @@
+"""What this server offers: version, features, job, banner."""

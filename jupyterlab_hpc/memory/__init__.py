@@ -1,0 +1,1 @@
+"""Memory used by this server's job against the job's own limit."""

@@ -1,0 +1,1 @@
+"""The background sampler and the metrics routes."""

@@ -1,0 +1,92 @@
+"""GET jupyterlab-hpc/metrics and metrics/history through a real Jupyter server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.conftest import SERVER_CGROUP_LIMIT, SERVER_CGROUP_USED
+from tests.support import load_golden, shape_mismatches
+
+
+async def wait_for_samples(app: Any, count: int) -> None:
+    async def enough() -> None:
+        while app.sampler.sample_count < count:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(enough(), 10)
+
+
+async def get_json(jp_fetch: Any, *parts: str, **kwargs: Any) -> Any:
+    response = await jp_fetch(*parts, **kwargs)
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.body)
+
+
+async def test_metrics_reads_the_configured_cgroup_tree(hpc_app: Any, jp_fetch: Any) -> None:
+    # given c.HPCMemory.cgroup_root pointing at a tree where the job is limited to 2 GiB
+    # when the frontend asks for metrics
+    metrics = await get_json(jp_fetch, "jupyterlab-hpc", "metrics")
+    # then the job's cgroup limit and its usage are shown
+    memory = metrics["memory"]
+    assert memory["available"] is True
+    assert (memory["limit_bytes"], memory["limit_source"]) == (SERVER_CGROUP_LIMIT, "cgroup-v2")
+    assert memory["limit_detail"].endswith("job_42/memory.max")
+    assert (memory["used_bytes"], memory["used_source"]) == (SERVER_CGROUP_USED, "cgroup")
+
+
+async def test_metrics_matches_the_golden_shape(hpc_app: Any, jp_fetch: Any) -> None:
+    metrics = await get_json(jp_fetch, "jupyterlab-hpc", "metrics")
+    assert shape_mismatches(load_golden("metrics.json"), metrics) == []
+    assert metrics["time"].endswith("Z")
+
+
+async def test_metrics_answers_before_the_start_hook_ran(jp_serverapp: Any, jp_fetch: Any) -> None:
+    # given a server whose extensions were linked but never started (no _post_start)
+    # when a tab asks for metrics, then it waits for the first sample instead of failing
+    metrics = await get_json(jp_fetch, "jupyterlab-hpc", "metrics")
+    assert metrics["memory"]["limit_source"] == "cgroup-v2"
+
+
+async def test_history_matches_the_golden_shape(hpc_app: Any, jp_fetch: Any) -> None:
+    await wait_for_samples(hpc_app, 2)
+    history = await get_json(jp_fetch, "jupyterlab-hpc", "metrics", "history")
+    assert len(history["samples"]) >= 2
+    assert shape_mismatches(load_golden("history.json"), history) == []
+    assert history["samples"][0]["memory_used_bytes"] == SERVER_CGROUP_USED
+
+
+async def test_history_since_returns_only_later_samples(hpc_app: Any, jp_fetch: Any) -> None:
+    await wait_for_samples(hpc_app, 3)
+    every = (await get_json(jp_fetch, "jupyterlab-hpc", "metrics", "history"))["samples"]
+    since = every[1]["time"]
+    later = await get_json(
+        jp_fetch, "jupyterlab-hpc", "metrics", "history", params={"since": since}
+    )
+    times = [s["time"] for s in later["samples"]]
+    # samples keep coming while we ask: the answer starts where the first one left off
+    assert times[: len(every) - 2] == [s["time"] for s in every[2:]]
+    assert all(t > since for t in times)
+
+
+@pytest.mark.parametrize("hpc_config", [{"HPCPower": {"history_size": 3}}])
+async def test_history_is_bounded(hpc_app: Any, jp_fetch: Any) -> None:
+    # given a 3-sample ring, when many more samples were taken
+    await wait_for_samples(hpc_app, 8)
+    history = await get_json(jp_fetch, "jupyterlab-hpc", "metrics", "history")
+    # then only the ring's worth comes back
+    assert len(history["samples"]) == 3
+
+
+async def test_history_rejects_a_since_that_is_not_a_time(hpc_app: Any, jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as raised:
+        await jp_fetch("jupyterlab-hpc", "metrics", "history", params={"since": "garbage"})
+    assert raised.value.code == 400
+    assert raised.value.response is not None
+    error = json.loads(raised.value.response.body)
+    assert error == load_golden("error.json")

@@ -1,0 +1,188 @@
+"""The background sampler: cadence, history ring, failures, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from jupyterlab_hpc.metrics.sampler import MetricsSampler
+from jupyterlab_hpc.metrics.sections import not_yet_readers
+from jupyterlab_hpc.metrics.times import format_time, parse_time
+
+START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
+
+
+def memory_section(used: int = 1000) -> dict[str, Any]:
+    return {
+        "available": True,
+        "used_bytes": used,
+        "limit_bytes": 2000,
+        "limit_source": "host",
+        "limit_detail": "host RAM",
+        "used_source": "processes",
+        "reason": None,
+    }
+
+
+def fake_clock(step_s: float = 5.0) -> Iterator[datetime]:
+    moment = START
+    while True:
+        yield moment
+        moment += timedelta(seconds=step_s)
+
+
+def make_sampler(memory: Any = memory_section, **kwargs: Any) -> MetricsSampler:
+    clock = fake_clock()
+    options: dict[str, Any] = {"interval_s": 0.01, "history_size": 10, "clock": lambda: next(clock)}
+    options.update(kwargs)
+    return MetricsSampler({"memory": memory, **not_yet_readers()}, **options)
+
+
+async def wait_for_samples(sampler: MetricsSampler, count: int, timeout_s: float = 5) -> None:
+    async def enough() -> None:
+        while sampler.sample_count < count:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(enough(), timeout_s)
+
+
+async def test_snapshot_is_serialised_once_with_every_section() -> None:
+    sampler = make_sampler()
+    sample = await sampler.sample_once()
+    snapshot = json.loads(sample.json)
+    assert snapshot == sample.snapshot
+    assert snapshot["time"] == "2026-11-23T09:00:00.000Z"
+    assert snapshot["memory"]["used_bytes"] == 1000
+    for section in ("cpu_power", "gpu_power", "emissions"):
+        assert snapshot[section]["available"] is False
+        assert snapshot[section]["reason"]
+    await sampler.stop()
+
+
+async def test_readers_run_in_one_thread_off_the_event_loop() -> None:
+    threads: set[int] = set()
+
+    def memory() -> dict[str, Any]:
+        threads.add(threading.get_ident())
+        return memory_section()
+
+    sampler = make_sampler(memory)
+    for _ in range(3):
+        await sampler.sample_once()
+    await sampler.stop()
+    assert len(threads) == 1
+    assert threading.get_ident() not in threads
+
+
+async def test_history_is_bounded_by_history_size() -> None:
+    # given a ring of 3 samples
+    sampler = make_sampler(history_size=3)
+    # when 10 samples are taken
+    for _ in range(10):
+        await sampler.sample_once()
+    await sampler.stop()
+    # then the 3 newest are kept
+    samples = json.loads(sampler.history_json())["samples"]
+    assert [s["time"] for s in samples] == [
+        format_time(START + timedelta(seconds=5 * n)) for n in (7, 8, 9)
+    ]
+
+
+async def test_history_since_keeps_samples_strictly_after() -> None:
+    sampler = make_sampler()
+    for _ in range(4):
+        await sampler.sample_once()
+    await sampler.stop()
+    every = json.loads(sampler.history_json())["samples"]
+    after_second = json.loads(sampler.history_json(parse_time(every[1]["time"])))["samples"]
+    assert after_second == every[2:]
+    assert every[0] == {
+        "time": "2026-11-23T09:00:00.000Z",
+        "memory_used_bytes": 1000,
+        "cpu_watts": None,
+        "gpu_watts": None,
+        "co2_g": None,
+    }
+
+
+async def test_running_sampler_follows_its_interval_and_stops_cleanly() -> None:
+    # given a started sampler
+    sampler = make_sampler()
+    sampler.start()
+    await wait_for_samples(sampler, 3)
+    # when it is stopped
+    await sampler.stop()
+    # then its task is finished, its thread pool refuses work, and no sample follows
+    assert sampler.task is not None and sampler.task.done()
+    with pytest.raises(RuntimeError):
+        sampler.executor.submit(lambda: None)
+    taken = sampler.sample_count
+    await asyncio.sleep(0.05)
+    assert sampler.sample_count == taken
+
+
+async def test_sampler_survives_a_raising_reader_and_logs_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a memory reader that fails three times, then works
+    calls = {"n": 0}
+
+    def flaky() -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] <= 3:
+            raise RuntimeError("cgroup fs went away")
+        return memory_section(4242)
+
+    sampler = make_sampler(flaky)
+    with caplog.at_level(logging.WARNING):
+        sampler.start()
+        await wait_for_samples(sampler, 5)
+        first_failed = json.loads(sampler.history_json())["samples"][0]
+        await sampler.stop()
+    # then failing samples say why, later ones read again, and the error is logged once
+    assert first_failed["memory_used_bytes"] is None
+    assert sampler.latest is not None
+    assert sampler.latest.snapshot["memory"]["used_bytes"] == 4242
+    failed = [r for r in caplog.records if "cgroup fs went away" in r.getMessage()]
+    assert len(failed) == 1
+
+
+async def test_failed_section_is_unavailable_with_a_reason() -> None:
+    def broken() -> dict[str, Any]:
+        raise OSError("no /proc")
+
+    sampler = make_sampler(broken)
+    sample = await sampler.sample_once()
+    await sampler.stop()
+    memory = sample.snapshot["memory"]
+    assert memory["available"] is False
+    assert memory["used_bytes"] is None
+    assert "no /proc" in memory["reason"]
+
+
+async def test_a_request_before_the_first_sample_waits_for_it() -> None:
+    sampler = make_sampler(interval_s=60)
+    # when someone asks before sampling started, then it starts and the first sample comes
+    sample = await sampler.wait_latest(timeout_s=5)
+    assert sample is not None and sample.snapshot["memory"]["used_bytes"] == 1000
+    await sampler.stop()
+
+
+async def test_waiting_for_the_first_sample_is_bounded() -> None:
+    release = threading.Event()
+
+    def stuck() -> dict[str, Any]:
+        release.wait(5)
+        return memory_section()
+
+    sampler = make_sampler(stuck)
+    assert await sampler.wait_latest(timeout_s=0.05) is None
+    release.set()
+    await sampler.stop()

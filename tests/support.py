@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: file trees, golden answers, shape comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Create files (relative path -> content) under root."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def load_golden(name: str) -> Any:
+    """One of the golden API answers that the frontend's jest fakes load too."""
+    return json.loads((GOLDEN / name).read_text("utf-8"))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def shape_mismatches(golden: Any, actual: Any, where: str = "$") -> list[str]:
+    """Where `actual` differs in shape from `golden`: keys, and JSON types.
+
+    A null in the golden file allows any value (it is an optional object or reading).
+    Array items are compared with the golden file's first item.
+    """
+    if golden is None:
+        return []
+    if _kind(golden) != _kind(actual):
+        return [f"{where}: golden is {_kind(golden)}, answer is {_kind(actual)} ({actual!r})"]
+    problems: list[str] = []
+    if isinstance(golden, dict):
+        missing = sorted(set(golden) - set(actual))
+        extra = sorted(set(actual) - set(golden))
+        if missing:
+            problems.append(f"{where}: missing keys {missing}")
+        if extra:
+            problems.append(f"{where}: keys not in the golden file {extra}")
+        for key in set(golden) & set(actual):
+            problems += shape_mismatches(golden[key], actual[key], f"{where}.{key}")
+    elif isinstance(golden, list) and golden:
+        for index, item in enumerate(actual):
+            problems += shape_mismatches(golden[0], item, f"{where}[{index}]")
+    return problems

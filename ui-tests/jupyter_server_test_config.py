@@ -1,0 +1,26 @@
+"""Jupyter server configuration of the Galata UI tests.
+
+The memory meter reads a fake cgroup v2 tree built here, so what it shows is
+known in advance; the tests then change the tree's files to drive the meter.
+"""
+
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821 (c is injected by the config loader)
+# CI runs as root on a throwaway machine.
+c.ServerApp.allow_root = True  # noqa: F821
+
+GIB = 1024**3
+HERE = Path(__file__).resolve().parent
+# The fake cgroup tree; the tests write its memory.current (see tests/memory.spec.ts).
+CGROUP_ROOT = HERE / ".jupyter-tmp" / "cgroup"
+job = CGROUP_ROOT / "job"
+job.mkdir(parents=True, exist_ok=True)
+(job / "memory.max").write_text(f"{5 * GIB}\n")
+(job / "memory.current").write_text(f"{int(1.2 * GIB)}\n")
+
+c.HPCMemory.cgroup_root = str(CGROUP_ROOT)  # noqa: F821
+c.HPCMemory.cgroup_path = "job"  # noqa: F821
+c.HPCPower.sample_interval = 1  # noqa: F821
