@@ -36,6 +36,10 @@ class MetricsHandler(APIHandler):
         sample = await self._sampler.wait_latest(FIRST_SAMPLE_TIMEOUT_S)
         if sample is None:
             raise web.HTTPError(503, "The first metrics sample is not ready yet; try again soon.")
+        # Until the next sample nothing changes: the tabs of one browser may share this answer
+        # from the browser's cache, so N open tabs cost the server about what one costs.
+        # `private`: never kept by shared proxies.
+        self.set_header("Cache-Control", f"private, max-age={self._sampler.fresh_for_s()}")
         self.finish(sample.json)
 
 

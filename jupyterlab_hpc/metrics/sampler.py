@@ -57,6 +57,8 @@ class MetricsSampler:
         self.history: deque[HistorySample] = deque(maxlen=history_size)
         self.sample_count = 0
         self._latest: Sample | None = None
+        # Event-loop time at which the latest sample was published.
+        self._published_at: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
         # Created on first use inside the running loop (Python 3.9 binds events at creation).
@@ -104,6 +106,13 @@ class MetricsSampler:
             return None
         return self._latest
 
+    def fresh_for_s(self) -> int:
+        """Whole seconds until the next sample is due: how long a browser may reuse this one."""
+        if self._published_at is None:
+            return 0
+        age = asyncio.get_running_loop().time() - self._published_at
+        return max(0, int(self._interval_s - age))
+
     def history_json(self, since: datetime | None = None) -> bytes:
         """`{"samples": [...]}` with the samples strictly after `since` (all when None)."""
         kept = self.history if since is None else (h for h in self.history if h.time > since)
@@ -114,6 +123,7 @@ class MetricsSampler:
         loop = asyncio.get_running_loop()
         sample, history = await loop.run_in_executor(self.executor, self._take_sample)
         self._latest = sample
+        self._published_at = loop.time()
         self.history.append(history)
         self.sample_count += 1
         self._first_sample_event().set()

@@ -90,3 +90,24 @@ async def test_history_rejects_a_since_that_is_not_a_time(hpc_app: Any, jp_fetch
     assert raised.value.response is not None
     error = json.loads(raised.value.response.body)
     assert error == load_golden("error.json")
+
+
+@pytest.mark.parametrize("hpc_config", [{"HPCPower": {"sample_interval": 30}}])
+async def test_metrics_may_be_shared_by_tabs_until_the_next_sample(
+    hpc_app: Any, jp_fetch: Any
+) -> None:
+    # given a sampler that samples every 30 s, just after a sample
+    await wait_for_samples(hpc_app, 1)
+    # when a tab asks for metrics
+    response = await jp_fetch("jupyterlab-hpc", "metrics")
+    # then the browser may reuse the answer (privately) until the next sample is due
+    directives = [d.strip() for d in response.headers["Cache-Control"].split(",")]
+    assert "private" in directives
+    max_age = int(next(d for d in directives if d.startswith("max-age=")).split("=")[1])
+    assert 25 <= max_age <= 30
+
+
+async def test_history_is_never_cached(hpc_app: Any, jp_fetch: Any) -> None:
+    # history grows with every sample: no max-age that would hide new samples
+    response = await jp_fetch("jupyterlab-hpc", "metrics", "history")
+    assert "max-age" not in response.headers.get("Cache-Control", "")

@@ -12,6 +12,8 @@ const CURRENT = path.resolve(
   'memory.current'
 );
 const GIB = 1024 ** 3;
+/** Screenshots for the README come from these tests. */
+const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 test.describe('memory meter', () => {
   test.afterEach(() => {
@@ -29,7 +31,7 @@ test.describe('memory meter', () => {
     await expect(meter).not.toHaveClass(/jp-mod-warn/);
 
     await page.locator('#jp-main-statusbar').screenshot({
-      path: path.resolve(__dirname, '..', '..', 'docs', 'images', 'memory-meter.png')
+      path: path.join(IMAGES, 'memory-meter.png')
     });
   });
 
@@ -45,6 +47,35 @@ test.describe('memory meter', () => {
     await expect(meter).toHaveText('Mem4.5 / 5.0 GB', { timeout: 15000 });
     await expect(meter).toHaveClass(/jp-mod-warn/);
     await expect(meter).toHaveAttribute('title', /Above 80% of the limit/);
+    await page.locator('#jp-main-statusbar').screenshot({
+      path: path.join(IMAGES, 'memory-meter-warn.png')
+    });
+  });
+
+  test('is readable in the dark theme', async ({ page }) => {
+    const meter = page.locator('#jp-main-statusbar .jp-hpc-MemoryMeter');
+    await page.theme.setDarkTheme();
+    await expect(meter).toHaveText('Mem1.2 / 5.0 GB');
+
+    // The meter follows the theme's variables instead of hard-coded colours:
+    // its text has the theme's font colour, the same as a probe element using it.
+    const colours = await meter.evaluate(node => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--jp-ui-font-color1)';
+      node.parentElement!.appendChild(probe);
+      const expected = getComputedStyle(probe).color;
+      probe.remove();
+      return {
+        theme: document.body.dataset.jpThemeLight,
+        text: getComputedStyle(node).color,
+        expected
+      };
+    });
+    expect(colours.theme).toBe('false');
+    expect(colours.text).toBe(colours.expected);
+    await page.locator('#jp-main-statusbar').screenshot({
+      path: path.join(IMAGES, 'memory-meter-dark.png')
+    });
   });
 
   test('follows the warning threshold setting', async ({
