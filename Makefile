@@ -10,6 +10,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# Playwright must not try to download browsers: the tests use Debian's Chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # The JupyterLab the frontend is built and tested against; @jupyterlab/* npm
 # packages are pinned to it in package.json's resolutions.
 JUPYTERLAB_VERSION := 4.6.4

@@ -119,6 +119,11 @@ def anchor_specs(venv: Path) -> dict[str, ServerSpec]:
     }
 
 
+def describe(spec: ServerSpec) -> str:
+    flags = " ".join(f"`{a}`" for a in spec.args if "jpserver_extensions" not in a)
+    return f"{spec.label}, GET /{spec.metrics_path}" + (f", {flags}" if flags else "")
+
+
 def specs_for(args: argparse.Namespace) -> list[ServerSpec]:
     every = {OURS: ours_spec(), **anchor_specs(args.anchor_venv)}
     return [every[key] for key in args.servers]
@@ -498,6 +503,7 @@ def render(
     servers = args.servers
     anchor = ctx["anchor"] if isinstance(ctx["anchor"], dict) else {}
     cache_control = {k: req[k].cache_control or "(none)" for k in servers}
+    server_lines = ctx["servers"] if isinstance(ctx["servers"], dict) else {}
     parts = [
         f"Date: {ctx['date']}  ",
         f"Machine: {ctx['nproc']} CPU(s), {ctx['cpu']}, Linux {ctx['kernel']}, "
@@ -509,7 +515,7 @@ def render(
         f"(anchor venv {anchor.get('tornado', '?')})  ",
         f"Command: `{ctx['command']}`",
         "",
-        "Servers: " + "; ".join(f"`{k}` = GET /{spec_path(k)}" for k in servers) + ".  ",
+        "Servers: " + "; ".join(f"`{k}` = {v}" for k, v in server_lines.items()) + ".  ",
         "Cache-Control sent: " + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items()),
         "",
         f"### Per request ({args.requests} sequential keep-alive GETs after {args.warmup} "
@@ -546,10 +552,6 @@ def floor_line(req: dict[str, RequestStats], servers: Sequence[str]) -> str:
     )
 
 
-def spec_path(key: str) -> str:
-    return "jupyterlab-hpc/metrics" if key == OURS else "api/metrics/v1"
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -584,6 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     ctx = context(args, argv)
     specs = specs_for(args)
+    ctx["servers"] = {s.key: describe(s) for s in specs}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
         print("starting servers: " + ", ".join(s.key for s in specs), flush=True)

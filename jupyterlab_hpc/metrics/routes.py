@@ -17,8 +17,8 @@ AUTH_RESOURCE = "jupyterlab_hpc"
 FIRST_SAMPLE_TIMEOUT_S = 10.0
 
 
-class MetricsHandler(APIHandler):
-    """The latest snapshot, as the sampler serialised it."""
+class SamplerHandler(APIHandler):
+    """A route that answers from the server's sampler."""
 
     auth_resource = AUTH_RESOURCE
     # Meters poll in the background: that is not user activity, and counting it would keep
@@ -28,6 +28,10 @@ class MetricsHandler(APIHandler):
     def initialize(self, sampler: MetricsSampler) -> None:
         """Receive the server's sampler."""
         self._sampler = sampler
+
+
+class MetricsHandler(SamplerHandler):
+    """The latest snapshot, as the sampler serialised it."""
 
     @web.authenticated
     @authorized
@@ -43,15 +47,8 @@ class MetricsHandler(APIHandler):
         self.finish(sample.json)
 
 
-class HistoryHandler(APIHandler):
+class HistoryHandler(SamplerHandler):
     """The history ring, optionally only the samples after a given time."""
-
-    auth_resource = AUTH_RESOURCE
-    _track_activity = False
-
-    def initialize(self, sampler: MetricsSampler) -> None:
-        """Receive the server's sampler."""
-        self._sampler = sampler
 
     @web.authenticated
     @authorized

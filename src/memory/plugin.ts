@@ -7,6 +7,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { IMetricsModel } from '../metrics/tokens';
+import { followSetting } from '../settings';
 import { MemoryMeterModel } from './model';
 import { MemoryMeter } from './widget';
 
@@ -37,20 +38,13 @@ export const memoryPlugin: JupyterFrontEndPlugin<void> = {
       isActive: () => model.available,
       activeStateChanged: model.stateChanged
     });
-    if (settingRegistry) {
-      void settingRegistry
-        .load(memoryPlugin.id)
-        .then(settings => {
-          const apply = () => {
-            model.warnFraction = settings.get('warnFraction')
-              .composite as number;
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => {
-          console.error('jupyterlab-hpc: cannot load memory settings', reason);
-        });
-    }
+    followSetting<number>(
+      settingRegistry,
+      memoryPlugin.id,
+      'warnFraction',
+      value => {
+        model.warnFraction = value;
+      }
+    );
   }
 };

@@ -5,6 +5,7 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { IHPCClient } from '../api/client';
+import { followSetting } from '../settings';
 import { DEFAULT_INTERVAL, MetricsModel } from './model';
 import { IMetricsModel } from './tokens';
 
@@ -23,21 +24,14 @@ export const metricsPlugin: JupyterFrontEndPlugin<IMetricsModel> = {
     settingRegistry: ISettingRegistry | null
   ): IMetricsModel => {
     const model = new MetricsModel({ client, interval: DEFAULT_INTERVAL });
-    if (settingRegistry) {
-      void settingRegistry
-        .load(metricsPlugin.id)
-        .then(settings => {
-          const apply = () => {
-            model.interval = settings.get('refreshInterval')
-              .composite as number;
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => {
-          console.error('jupyterlab-hpc: cannot load metrics settings', reason);
-        });
-    }
+    followSetting<number>(
+      settingRegistry,
+      metricsPlugin.id,
+      'refreshInterval',
+      value => {
+        model.interval = value;
+      }
+    );
     return model;
   }
 };
