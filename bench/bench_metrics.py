@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import heapq
+import importlib.machinery
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -88,13 +89,37 @@ def check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- servers
 
 
-def ours_installed() -> bool:
-    return importlib.util.find_spec("jupyterlab_hpc") is not None
+def installed_package_dir() -> Path | None:
+    """Where the venv has `jupyterlab_hpc` installed (the working tree does not count)."""
+    paths = [p for p in sys.path if p and Path(p).resolve() != REPO]
+    spec = importlib.machinery.PathFinder.find_spec("jupyterlab_hpc", paths)
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).resolve().parent
+    return None if folder == REPO / "jupyterlab_hpc" else folder
+
+
+def same_python_sources(installed: Path, source: Path) -> bool:
+    """Whether every .py file of the source tree is in the installed copy, unchanged."""
+    for path in source.rglob("*.py"):
+        twin = installed / path.relative_to(source)
+        if not twin.is_file() or twin.read_bytes() != path.read_bytes():
+            return False
+    return True
+
+
+def ours_origin() -> str:
+    """`installed` when the venv's copy is the working tree's code, else `source`."""
+    installed = installed_package_dir()
+    if installed is not None and same_python_sources(installed, REPO / "jupyterlab_hpc"):
+        return "installed"
+    return "source"
 
 
 def ours_spec() -> ServerSpec:
-    # Run it as installed when the venv has it, else from the source tree.
-    env = {} if ours_installed() else {"PYTHONPATH": str(REPO)}
+    # As installed when the venv's copy is up to date, else the working tree (PYTHONPATH
+    # wins over site-packages), so that a stale install is never what gets measured.
+    env = {} if ours_origin() == "installed" else {"PYTHONPATH": str(REPO)}
     return ServerSpec(
         key=OURS,
         label="jupyterlab-hpc",
@@ -173,7 +198,7 @@ class RequestStats:
     cpu_s: float = 0.0
     non_200: int = 0
     body_bytes: int = 0
-    cache_control: str = ""
+    cache_control: list[str] = field(default_factory=list)  # distinct values seen
 
     @property
     def count(self) -> int:
@@ -211,7 +236,9 @@ def timed_block(target: Target, client: Client, n: int, stats: RequestStats) -> 
         stats.latencies_ms.append(1000.0 * resp.seconds)
         stats.non_200 += resp.status != 200
         stats.body_bytes = len(resp.body)
-        stats.cache_control = resp.headers.get("cache-control", "")
+        value = resp.headers.get("cache-control", "(none)")
+        if value not in stats.cache_control:
+            stats.cache_control.append(value)
     stats.cpu_s += _servers.cpu_seconds(pid) - cpu0
 
 
@@ -343,11 +370,11 @@ def cpu_model() -> str:
 
 
 def ours_version() -> str:
-    try:
-        return importlib.metadata.version("jupyterlab-hpc") + " (installed)"
-    except importlib.metadata.PackageNotFoundError:
-        pkg = json.loads((REPO / "package.json").read_text())
-        return f"{pkg.get('version', '?')} (source tree, PYTHONPATH)"
+    pkg = json.loads((REPO / "package.json").read_text())
+    if ours_origin() == "installed":
+        return f"{importlib.metadata.version('jupyterlab-hpc')} (installed, = working tree)"
+    stale = "; the installed copy differs" if installed_package_dir() else ""
+    return f"{pkg.get('version', '?')} (working tree via PYTHONPATH{stale})"
 
 
 def git_revision() -> str:
@@ -502,7 +529,7 @@ def render(
 ) -> str:
     servers = args.servers
     anchor = ctx["anchor"] if isinstance(ctx["anchor"], dict) else {}
-    cache_control = {k: req[k].cache_control or "(none)" for k in servers}
+    cache_control = {k: summarize_cache_control(req[k].cache_control) for k in servers}
     server_lines = ctx["servers"] if isinstance(ctx["servers"], dict) else {}
     parts = [
         f"Date: {ctx['date']}  ",
@@ -516,7 +543,8 @@ def render(
         f"Command: `{ctx['command']}`",
         "",
         "Servers: " + "; ".join(f"`{k}` = {v}" for k, v in server_lines.items()) + ".  ",
-        "Cache-Control sent: " + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items()),
+        "Cache-Control answered in the per-request phase: "
+        + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items()),
         "",
         f"### Per request ({args.requests} sequential keep-alive GETs after {args.warmup} "
         f"warm-up, in {args.rounds} interleaved blocks)",
@@ -541,6 +569,14 @@ def render(
         *verdict_lines(req, windows, servers),
     ]
     return "\n".join(parts) + "\n"
+
+
+def summarize_cache_control(values: Sequence[str]) -> str:
+    """Distinct Cache-Control values, max-age folded into a range: `private, max-age=0..4`."""
+    ages = sorted({int(m) for v in values for m in re.findall(r"max-age=(\d+)", v)})
+    shapes = sorted({re.sub(r"max-age=\d+", "max-age=<N>", v) for v in values})
+    span = f"{ages[0]}..{ages[-1]}" if len(ages) > 1 else (str(ages[0]) if ages else "")
+    return " / ".join(shape.replace("<N>", span) for shape in shapes)
 
 
 def floor_line(req: dict[str, RequestStats], servers: Sequence[str]) -> str:

@@ -15,6 +15,7 @@ describe('MetricsModel', () => {
   afterEach(() => {
     model?.dispose();
     jest.useRealTimers();
+    jest.restoreAllMocks();
   });
 
   it('fetches a snapshot at start and signals it', async () => {
@@ -31,28 +32,29 @@ describe('MetricsModel', () => {
   });
 
   it('rejects on errors so that the poll backs off', async () => {
-    // Given a server that fails every time
-    client.next = () => Promise.reject(new Error('502 Bad Gateway'));
-    model = new MetricsModel({
-      client,
-      interval: 1000,
-      standby: 'never',
-      auto: false
-    });
+    // Lumino draws each backoff at random up to e times the last: take the top.
+    jest.spyOn(Math, 'random').mockReturnValue(0.999999);
+    jest.useFakeTimers();
+    const calls: number[] = [];
+    client.next = () => {
+      calls.push(Date.now());
+      return Promise.reject(new Error('502 Bad Gateway'));
+    };
 
-    // When the poll runs twice
-    await model.refresh();
-    await flush();
-    const first = model.poll.state;
-    await model.poll.tick;
-    await flush();
+    // Given a server that fails every time, polled every second
+    model = new MetricsModel({ client, interval: 1000, standby: 'never' });
+    await jest.advanceTimersByTimeAsync(120 * 1000);
 
-    // Then each tick is a rejection and the interval grows past the base
-    expect(first.phase).toBe('rejected');
+    // Then the model reports the error, and the gaps between attempts grow
     expect(model.error?.message).toBe('502 Bad Gateway');
-    expect(model.stale).toBe(false);
-    expect(model.poll.state.interval).toBeGreaterThan(1000);
-    expect(model.poll.state.interval).toBeLessThanOrEqual(MAX_BACKOFF);
+    expect(model.poll.state.phase).toBe('rejected');
+    const gaps = calls.slice(1).map((time, i) => time - calls[i]);
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    gaps.slice(1).forEach((gap, i) => expect(gap).toBeGreaterThan(gaps[i]));
+    expect(Math.max(...gaps)).toBeGreaterThan(10 * 1000);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(MAX_BACKOFF);
+    // (a poll that resolved on errors would have made 120 attempts)
+    expect(calls.length).toBeLessThan(30);
   });
 
   it('keeps the last snapshot, marked stale, when a later poll fails', async () => {
@@ -82,6 +84,40 @@ describe('MetricsModel', () => {
     expect(model.isDisposed).toBe(true);
     expect(model.poll.isDisposed).toBe(true);
     expect(client.metricsCalls).toBe(before);
+  });
+
+  it('stands by while the page is hidden, and resumes when shown', async () => {
+    jest.useFakeTimers();
+    let state: DocumentVisibilityState = 'visible';
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => state
+    });
+    const setVisibility = (value: DocumentVisibilityState) => {
+      state = value;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    try {
+      // Given a visible page polling every second (default standby policy)
+      model = new MetricsModel({ client, interval: 1000 });
+      await jest.advanceTimersByTimeAsync(2500);
+      expect(client.metricsCalls).toBeGreaterThanOrEqual(2);
+
+      // When the page is hidden, polling stops after at most one lingering poll
+      setVisibility('hidden');
+      const whenHidden = client.metricsCalls;
+      await jest.advanceTimersByTimeAsync(10000);
+      expect(client.metricsCalls).toBeLessThanOrEqual(whenHidden + 1);
+
+      // And when it is shown again, polling resumes
+      const whileHidden = client.metricsCalls;
+      setVisibility('visible');
+      await jest.advanceTimersByTimeAsync(3000);
+      expect(client.metricsCalls).toBeGreaterThanOrEqual(whileHidden + 2);
+    } finally {
+      setVisibility('visible');
+      delete (document as { visibilityState?: string }).visibilityState;
+    }
   });
 
   it('never polls faster than once a second', () => {
