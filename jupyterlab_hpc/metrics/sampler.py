@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -107,11 +108,16 @@ class MetricsSampler:
         return self._latest
 
     def fresh_for_s(self) -> int:
-        """Whole seconds until the next sample is due: how long a browser may reuse this one."""
+        """Seconds until the next sample is due, rounded up: how long a browser may reuse this one.
+
+        Rounded up because max-age is whole seconds: rounding down would send every poll of
+        the sample's last second to the server; up, a tab may show a sample that is at most
+        one second older than the newest.
+        """
         if self._published_at is None:
             return 0
         age = asyncio.get_running_loop().time() - self._published_at
-        return max(0, int(self._interval_s - age))
+        return max(0, math.ceil(self._interval_s - age))
 
     def history_json(self, since: datetime | None = None) -> bytes:
         """`{"samples": [...]}` with the samples strictly after `since` (all when None)."""

@@ -13,7 +13,7 @@ import pytest
 
 from jupyterlab_hpc.memory.limits import MemoryLimit
 from jupyterlab_hpc.memory.reader import MemoryReader
-from jupyterlab_hpc.memory.usage import cgroup_usage_bytes, process_tree_rss
+from jupyterlab_hpc.memory.usage import PAGE_SIZE, cgroup_usage_bytes, process_tree_rss
 
 MIB = 1024**2
 ALLOCATED = 50 * MIB
@@ -66,8 +66,40 @@ def test_process_tree_rss_counts_descendants(allocator: subprocess.Popen[str]) -
     assert 0.8 * ALLOCATED < grown < 1.5 * ALLOCATED, f"grew by {grown / MIB:.1f} MiB"
 
 
-def test_process_tree_rss_skips_children_that_vanish(monkeypatch: pytest.MonkeyPatch) -> None:
-    # given a child whose memory cannot be read (it exits while being listed)
+def fake_proc(root: Path, processes: dict[int, tuple[int | None, list[int]]]) -> Path:
+    """A /proc tree: pid -> (resident pages or None for a vanished process, children)."""
+    for pid, (pages, children) in processes.items():
+        task = root / str(pid) / "task" / str(pid)
+        task.mkdir(parents=True)
+        (task / "children").write_text(" ".join(map(str, children)) + (" " if children else ""))
+        if pages is not None:
+            (root / str(pid) / "statm").write_text(f"9999 {pages} 100 1 0 500 0\n")
+    return root
+
+
+def test_process_tree_rss_walks_the_children_files(tmp_path: Path) -> None:
+    # given a server (10 pages) with a kernel (20) that started a helper (30), and an
+    # unrelated process (1000 pages) that must not be counted
+    proc = fake_proc(
+        tmp_path,
+        {100: (10, [200]), 200: (20, [300]), 300: (30, []), 999: (1000, [])},
+    )
+    # when the tree is summed, then only the server's descendants count
+    assert process_tree_rss(100, proc) == 60 * PAGE_SIZE
+
+
+def test_process_tree_rss_skips_children_that_vanish(tmp_path: Path) -> None:
+    # given a child listed by its parent that exited before its memory was read
+    proc = fake_proc(tmp_path, {100: (10, [200, 300]), 200: (None, []), 300: (5, [])})
+    # then it does not fail and counts the others
+    assert process_tree_rss(100, proc) == 15 * PAGE_SIZE
+
+
+def test_process_tree_rss_falls_back_to_psutil_without_children_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a kernel without /proc/<pid>/task/<tid>/children, and a child whose memory
+    # cannot be read (it exits while being listed)
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         real_memory_info = psutil.Process.memory_info
@@ -80,10 +112,10 @@ def test_process_tree_rss_skips_children_that_vanish(monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(psutil.Process, "memory_info", memory_info)
         # when the tree is summed
         own_before = real_memory_info(psutil.Process()).rss
-        total = process_tree_rss(os.getpid())
+        total = process_tree_rss(os.getpid(), tmp_path / "no-proc")
         own_after = real_memory_info(psutil.Process()).rss
-        # then it does not fail, and counts the server itself (whose RSS moves by a few
-        # pages between two reads) but not the unreadable child
+        # then psutil's way answers: the server itself (whose RSS moves by a few pages
+        # between two reads), not the unreadable child
         assert min(own_before, own_after) - MIB < total < max(own_before, own_after) + MIB
     finally:
         child.kill()
