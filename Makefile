@@ -82,7 +82,7 @@ test: lint typecheck test-js test-py check-install test-ui  ## everything CI run
 
 .PHONY: bench
 bench: install  ## benchmarks side by side with the anchors (see bench/README.md)
-	bench/run
+	bench/run $(BENCH_ARGS)
 
 .PHONY: demo
 demo: install  ## start JupyterLab with jupyterlab-hpc on 127.0.0.1 and print its URL

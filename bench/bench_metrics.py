@@ -31,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 
 import _servers
+import psutil
 from _http import BrowserCache, Client, FetchStats, fetch_uncached
 from _servers import Server, ServerSpec
 
@@ -407,6 +408,8 @@ def context(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, object]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        # The anchor walks every process of the host on each request: its cost grows with this.
+        "host_processes": len(psutil.pids()),
         "ours": ours_version(),
         "git": git_revision(),
         "jupyter_server": importlib.metadata.version("jupyter_server"),
@@ -518,7 +521,7 @@ def verdict_lines(
 
 def check(label: str, value: float | None, limit: float) -> str:
     met = value is not None and value <= limit
-    return f"- {label} = {fmt(value, 3)} (target ≤ {limit:g}): **{'met' if met else 'NOT met'}**"
+    return f"- {label} = {fmt(value, 4)} (target ≤ {limit:g}): **{'met' if met else 'NOT met'}**"
 
 
 def render(
@@ -534,7 +537,8 @@ def render(
     parts = [
         f"Date: {ctx['date']}  ",
         f"Machine: {ctx['nproc']} CPU(s), {ctx['cpu']}, Linux {ctx['kernel']}, "
-        f"Python {ctx['python']}, load avg at start {ctx['loadavg']}  ",
+        f"Python {ctx['python']}, load avg at start {ctx['loadavg']}, "
+        f"{ctx['host_processes']} processes on the host  ",
         f"Versions: jupyterlab-hpc {ctx['ours']} (git {ctx['git']}), "
         f"jupyter-resource-usage {anchor.get('jupyter-resource-usage', '?')}, "
         f"jupyter_server {ctx['jupyter_server']} (anchor venv "
@@ -644,4 +648,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        sys.exit(130)
