@@ -9,10 +9,10 @@ import psutil
 
 from .limits import MemoryLimit
 
-# The counter the kernel charges against each version's limit file.
 PROC = Path("/proc")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
+# The counter the kernel charges against each version's limit file.
 USAGE_FILES = {"cgroup-v2": "memory.current", "cgroup-v1": "memory.usage_in_bytes"}
 
 
@@ -34,19 +34,13 @@ def process_tree_rss(pid: int, proc: Path = PROC) -> int:
     walked in time proportional to its own size; psutil's way scans every process of the host,
     which costs tens of milliseconds a sample on a login node with thousands of processes.
     """
-    try:
+    # Kernels built without CONFIG_PROC_CHILDREN have no children files.
+    if (proc / str(pid) / "task" / str(pid) / "children").exists():
         return _proc_tree_rss(pid, proc)
-    except _NoChildrenFiles:
-        return _psutil_tree_rss(pid)
-
-
-class _NoChildrenFiles(Exception):
-    """The kernel does not provide /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)."""
+    return _psutil_tree_rss(pid)
 
 
 def _proc_tree_rss(pid: int, proc: Path) -> int:
-    if not (proc / str(pid) / "task" / str(pid) / "children").exists():
-        raise _NoChildrenFiles
     total = 0
     seen: set[int] = set()
     pending = [pid]
