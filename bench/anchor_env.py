@@ -1,14 +1,17 @@
-"""Create (idempotently) the virtualenv that runs the anchor, jupyter-resource-usage.
+"""Create (idempotently) the virtualenv that runs the anchors.
+
+The anchors are jupyter-resource-usage and jupyter-power-usage, side by side in one venv
+(they do not conflict; each anchor server disables the other's extension).
 
 Run with *our* virtualenv's Python. Every distribution installed there (except our own
 package and the packaging tools) becomes a pin in a constraints file, and the anchor venv
-gets ``jupyterlab`` (same server extensions as ours) plus the latest
-``jupyter-resource-usage`` from the package index, so the only difference between the two
-servers is the extension under test.
+gets ``jupyterlab`` (same server extensions as ours) plus the latest release of each
+anchor from the package index, so the only difference between the servers is the
+extension under test.
 
-The venv is rebuilt only when it is missing, incomplete, or when the pins of the shared
-server stack (jupyter_server, tornado, jupyterlab) changed. Delete the folder to force a
-fresh install, e.g. to pick up a newer jupyter-resource-usage.
+The venv is rebuilt only when it is missing, incomplete, when the list of anchors changed,
+or when the pins of the shared server stack (jupyter_server, tornado, jupyterlab) changed.
+Delete the folder to force a fresh install, e.g. to pick up newer anchor releases.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ANCHOR_DIST = "jupyter-resource-usage"
+ANCHOR_DISTS = ("jupyter-resource-usage", "jupyter-power-usage")
 STACK = ("jupyter_server", "tornado", "jupyterlab")
 SKIP = {"jupyterlab-hpc", "jupyterlab_hpc", "pip", "setuptools", "wheel"}
 MARKER = "bench-anchor.json"
@@ -59,7 +62,12 @@ def read_marker(venv: Path) -> dict[str, object] | None:
 def is_current(venv: Path, stack: dict[str, str]) -> bool:
     marker = read_marker(venv)
     python = venv / "bin" / "python"
-    return marker is not None and marker.get("stack") == stack and python.exists()
+    return (
+        marker is not None
+        and marker.get("stack") == stack
+        and marker.get("anchors") == list(ANCHOR_DISTS)
+        and python.exists()
+    )
 
 
 def run(cmd: list[str]) -> None:
@@ -72,7 +80,7 @@ def installed_versions(python: Path) -> dict[str, str]:
         "import importlib.metadata as m, json, sys;"
         "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
     )
-    names = [ANCHOR_DIST, *STACK, "psutil", "prometheus_client"]
+    names = [*ANCHOR_DISTS, *STACK, "psutil", "prometheus_client", "py3nvml"]
     out = subprocess.run(
         [str(python), "-c", code, *names], check=True, capture_output=True, text=True, timeout=60
     )
@@ -88,11 +96,12 @@ def build(venv: Path, pins: dict[str, str], stack: dict[str, str]) -> None:
     python = venv / "bin" / "python"
     pinned_stack = [f"{n}=={v}" for n, v in stack.items()]
     pip = [str(python), "-m", "pip", "install", "-qq", "-c", str(constraints)]
-    run([*pip, ANCHOR_DIST, *pinned_stack])
+    run([*pip, *ANCHOR_DISTS, *pinned_stack])
     versions = installed_versions(python)
-    marker = {"stack": stack, "versions": versions}
+    marker = {"stack": stack, "anchors": list(ANCHOR_DISTS), "versions": versions}
     (venv / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
-    print(f"anchor venv ready: {venv} ({ANCHOR_DIST} {versions[ANCHOR_DIST]})", flush=True)
+    names = ", ".join(f"{d} {versions[d]}" for d in ANCHOR_DISTS)
+    print(f"anchor venv ready: {venv} ({names})", flush=True)
 
 
 def main() -> None:

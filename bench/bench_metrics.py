@@ -1,9 +1,11 @@
-"""Side-by-side cost of jupyterlab-hpc's `metrics` route and jupyter-resource-usage's.
+"""Side-by-side cost of jupyterlab-hpc's `metrics` route and the anchors' routes.
 
-Started by `bench/run` with our virtualenv's Python. Measures, on this machine and in one
-run: latency and server CPU per request, then server CPU per minute while 0, 1 and N
-simulated browser tabs poll every few seconds. Prints Markdown tables with ratio columns
-(ours / anchor) and writes them, plus the raw figures as JSON, under `bench/out/`.
+The anchors: jupyter-resource-usage (`/api/metrics/v1`) and jupyter-power-usage
+(`/api/metrics/v1/power_usage`). Started by `bench/run` with our virtualenv's Python.
+Measures, on this machine and in one run: latency and server CPU per request, then server
+CPU per minute while 0, 1 and N simulated browser tabs poll every few seconds. Prints
+Markdown tables with ratio columns (ours / anchor) and writes them, plus the raw figures
+as JSON, under `bench/out/`. A fake RAPL tree (`_rapl.py`) feeds both power readers.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 
+import _rapl
 import _servers
 import psutil
 from _http import BrowserCache, Client, FetchStats, fetch_uncached
@@ -37,7 +40,10 @@ from _servers import Server, ServerSpec
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-OURS, ANCHOR, ANCHOR_NOPROM = "ours", "anchor", "anchor-noprom"
+OURS, ANCHOR, ANCHOR_NOPROM, ANCHOR_POWER = "ours", "anchor", "anchor-noprom", "anchor-power"
+ANCHORS = (ANCHOR, ANCHOR_NOPROM, ANCHOR_POWER)
+ALL_SERVERS = (OURS, *ANCHORS)
+POWER_SHIM = BENCH / "_power_shim"  # sitecustomize.py: points power-usage at the fake RAPL
 FLOOR = "floor"  # GET /api/status on the first server: what any jupyter_server API costs
 MODES = ("independent", "browser")
 MODE_HELP = {
@@ -58,7 +64,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--interval", type=float, default=5.0, help="poll interval of a tab (s)")
     p.add_argument("--tabs", type=int, default=10, help="the 'many tabs' count")
     p.add_argument("--modes", default=",".join(MODES), help="tab modes to run")
-    p.add_argument("--servers", default=f"{OURS},{ANCHOR},{ANCHOR_NOPROM}")
+    p.add_argument(
+        "--servers",
+        default=",".join(ALL_SERVERS),
+        help=f"servers to run, from {','.join(ALL_SERVERS)} (e.g. ours,anchor-power)",
+    )
+    p.add_argument(
+        "--rapl",
+        choices=("fake", "host"),
+        default="fake",
+        help="fake: both power readers read a fake RAPL tree rising at fixed watts "
+        "(this machine has none); host: both read the host's /sys/class/powercap",
+    )
     p.add_argument("--seed", type=int, default=None, help="seed of the tab staggering")
     default_venv = os.environ.get("BENCH_ANCHOR_VENV") or str(BENCH / ".venv-anchor")
     p.add_argument("--anchor-venv", type=Path, default=Path(default_venv))
@@ -77,8 +94,8 @@ def check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     args.servers = [s for s in args.servers.split(",") if s]
     if not set(args.modes) <= set(MODES):
         p.error(f"--modes: choose from {MODES}")
-    if not set(args.servers) <= {OURS, ANCHOR, ANCHOR_NOPROM}:
-        p.error("--servers: choose from ours, anchor, anchor-noprom")
+    if not args.servers or not set(args.servers) <= set(ALL_SERVERS):
+        p.error(f"--servers: choose from {', '.join(ALL_SERVERS)}")
     if args.requests < args.rounds or args.rounds < 1 or args.warmup < 0:
         p.error("need --requests >= --rounds >= 1 and --warmup >= 0")
     if not 0 <= args.settle <= 300:
@@ -117,41 +134,90 @@ def ours_origin() -> str:
     return "source"
 
 
-def ours_spec() -> ServerSpec:
+def ours_env() -> dict[str, str]:
     # As installed when the venv's copy is up to date, else the working tree (PYTHONPATH
     # wins over site-packages), so that a stale install is never what gets measured.
-    env = {} if ours_origin() == "installed" else {"PYTHONPATH": str(REPO)}
+    return {} if ours_origin() == "installed" else {"PYTHONPATH": str(REPO)}
+
+
+def ours_power_traits() -> list[str]:
+    """HPCPower's config traits in the code that will run ([] if it cannot be imported)."""
+    code = (
+        "import json; from jupyterlab_hpc.power.config import HPCPower;"
+        "print(json.dumps(sorted(HPCPower.class_trait_names(config=True))))"
+    )
+    env = {**os.environ, **ours_env()}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
+        return list(json.loads(out.stdout)) if out.returncode == 0 else []
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return []
+
+
+def ours_spec(powercap_root: Path | None) -> ServerSpec:
+    args = ["--ServerApp.jpserver_extensions=jupyterlab_hpc=True"]
+    if powercap_root is not None:
+        if "powercap_root" in ours_power_traits():
+            args.append(f"--HPCPower.powercap_root={powercap_root}")
+        else:
+            print("warning: HPCPower.powercap_root missing: ours reads no fake RAPL", flush=True)
     return ServerSpec(
         key=OURS,
         label="jupyterlab-hpc",
         python=Path(sys.executable),
         metrics_path="jupyterlab-hpc/metrics",
-        args=("--ServerApp.jpserver_extensions=jupyterlab_hpc=True",),
-        env=env,
+        args=tuple(args),
+        env=ours_env(),
     )
 
 
-def anchor_specs(venv: Path) -> dict[str, ServerSpec]:
+def anchor_specs(venv: Path, powercap_root: Path | None) -> dict[str, ServerSpec]:
+    """The anchors share one venv: each server turns the other anchor's extension off."""
     python = venv / "bin" / "python"
+    no_power = "--ServerApp.jpserver_extensions=jupyter_power_usage=False"
+    no_resource = "--ServerApp.jpserver_extensions=jupyter_resource_usage=False"
+    power_env = {}
+    if powercap_root is not None:
+        # The only deviation from its defaults: its RAPL directory constant, set at import.
+        power_env = {
+            "PYTHONPATH": str(POWER_SHIM),
+            "BENCH_RAPL_API_DIR": str(powercap_root / "intel-rapl"),
+        }
     return {
-        ANCHOR: ServerSpec(ANCHOR, "resource-usage (defaults)", python, "api/metrics/v1"),
+        ANCHOR: ServerSpec(
+            ANCHOR, "resource-usage (defaults)", python, "api/metrics/v1", args=(no_power,)
+        ),
         ANCHOR_NOPROM: ServerSpec(
             ANCHOR_NOPROM,
             "resource-usage (Prometheus off)",
             python,
             "api/metrics/v1",
-            args=("--ResourceUseDisplay.enable_prometheus_metrics=False",),
+            args=(no_power, "--ResourceUseDisplay.enable_prometheus_metrics=False"),
+        ),
+        ANCHOR_POWER: ServerSpec(
+            ANCHOR_POWER,
+            "power-usage (defaults)",
+            python,
+            "api/metrics/v1/power_usage",
+            args=(no_resource,),
+            env=power_env,
         ),
     }
 
 
 def describe(spec: ServerSpec) -> str:
     flags = " ".join(f"`{a}`" for a in spec.args if "jpserver_extensions" not in a)
-    return f"{spec.label}, GET /{spec.metrics_path}" + (f", {flags}" if flags else "")
+    if "BENCH_RAPL_API_DIR" in spec.env:
+        flags += " RAPL_API_DIR → fake tree (`_power_shim/sitecustomize.py`)"
+    elif spec.key == ANCHOR_POWER:
+        flags += " RAPL_API_DIR as installed"
+    return f"{spec.label}, GET /{spec.metrics_path}" + (f", {flags.strip()}" if flags else "")
 
 
-def specs_for(args: argparse.Namespace) -> list[ServerSpec]:
-    every = {OURS: ours_spec(), **anchor_specs(args.anchor_venv)}
+def specs_for(args: argparse.Namespace, powercap_root: Path | None) -> list[ServerSpec]:
+    every = {OURS: ours_spec(powercap_root), **anchor_specs(args.anchor_venv, powercap_root)}
     return [every[key] for key in args.servers]
 
 
@@ -182,6 +248,24 @@ def clock_check(servers: Sequence[Server]) -> dict[str, float]:
     return {k: round(v, 4) for k, v in diffs.items()}
 
 
+def final_answers(servers: Sequence[Server]) -> dict[str, str]:
+    """One GET of each metrics route after the measurements (not timed): what it reports.
+
+    The previous request was a poll ≤ one interval earlier, so a reader that averages
+    since its previous request (the power anchor) reports an average over seconds.
+    """
+    out = {}
+    for s in servers:
+        client = Client(s.port, s.token)
+        try:
+            resp = client.get(s.metrics_url)
+            body = resp.body.decode(errors="replace")
+            out[s.key] = body if resp.status == 200 else f"HTTP {resp.status}: {body}"
+        finally:
+            client.close()
+    return out
+
+
 def raise_on_sigterm() -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
@@ -196,6 +280,7 @@ def raise_on_sigterm() -> None:
 @dataclass
 class RequestStats:
     latencies_ms: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)  # one per latency
     cpu_s: float = 0.0
     non_200: int = 0
     body_bytes: int = 0
@@ -235,8 +320,10 @@ def timed_block(target: Target, client: Client, n: int, stats: RequestStats) -> 
     for _ in range(n):
         resp = client.get(target.path)
         stats.latencies_ms.append(1000.0 * resp.seconds)
+        stats.statuses.append(resp.status)
         stats.non_200 += resp.status != 200
-        stats.body_bytes = len(resp.body)
+        if resp.status == 200:
+            stats.body_bytes = len(resp.body)
         value = resp.headers.get("cache-control", "(none)")
         if value not in stats.cache_control:
             stats.cache_control.append(value)
@@ -415,6 +502,7 @@ def context(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, object]:
         "jupyter_server": importlib.metadata.version("jupyter_server"),
         "tornado": importlib.metadata.version("tornado"),
         "anchor": anchor_versions(args.anchor_venv),
+        "rapl": args.rapl,
     }
 
 
@@ -436,7 +524,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def anchor_keys(servers: Sequence[str]) -> list[str]:
-    return [k for k in (ANCHOR, ANCHOR_NOPROM) if k in servers] if OURS in servers else []
+    return [k for k in ANCHORS if k in servers] if OURS in servers else []
 
 
 def header_row(servers: Sequence[str], first: Sequence[str]) -> list[str]:
@@ -541,6 +629,8 @@ def render(
         f"{ctx['host_processes']} processes on the host  ",
         f"Versions: jupyterlab-hpc {ctx['ours']} (git {ctx['git']}), "
         f"jupyter-resource-usage {anchor.get('jupyter-resource-usage', '?')}, "
+        f"jupyter-power-usage {anchor.get('jupyter-power-usage', '?')} "
+        f"(py3nvml {anchor.get('py3nvml', '?')}), "
         f"jupyter_server {ctx['jupyter_server']} (anchor venv "
         f"{anchor.get('jupyter_server', '?')}), tornado {ctx['tornado']} "
         f"(anchor venv {anchor.get('tornado', '?')})  ",
@@ -548,13 +638,16 @@ def render(
         "",
         "Servers: " + "; ".join(f"`{k}` = {v}" for k, v in server_lines.items()) + ".  ",
         "Cache-Control answered in the per-request phase: "
-        + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items()),
+        + "; ".join(f"`{k}`: {v}" for k, v in cache_control.items())
+        + "  ",
+        power_line(ctx, servers),
         "",
         f"### Per request ({args.requests} sequential keep-alive GETs after {args.warmup} "
         f"warm-up, in {args.rounds} interleaved blocks)",
         "",
         request_table(req, servers),
         "",
+        *errors_lines(req, servers),
         floor_line(req, servers),
         "",
         f"### Server CPU per minute (ms/min) with polling tabs ({args.duration:g} s windows, "
@@ -581,6 +674,55 @@ def summarize_cache_control(values: Sequence[str]) -> str:
     shapes = sorted({re.sub(r"max-age=\d+", "max-age=<N>", v) for v in values})
     span = f"{ages[0]}..{ages[-1]}" if len(ages) > 1 else (str(ages[0]) if ages else "")
     return " / ".join(shape.replace("<N>", span) for shape in shapes)
+
+
+def power_line(ctx: dict[str, object], servers: Sequence[str]) -> str:
+    """What each power reader answered after the polling phase (shows that it did work)."""
+    if ctx.get("rapl") == "fake":
+        truth = ", ".join(f"{name} {w:g} W" for name, w in _rapl.WATTS.items())
+        head = f"RAPL: fake powercap tree ({truth}), counters advanced every 0.1 s"
+    else:
+        head = "RAPL: the host's /sys/class/powercap"
+    readings = ctx.get("final_answers")
+    readings = readings if isinstance(readings, dict) else {}
+    parts = []
+    if OURS in readings:
+        parts.append(f"`ours` cpu_power: {ours_power_summary(readings[OURS])}")
+    if ANCHOR_POWER in readings:
+        body = readings[ANCHOR_POWER].strip() or "(empty)"
+        parts.append(f"`{ANCHOR_POWER}`: `{body[:200]}`")
+    if not parts:
+        return head + "."
+    return head + ". Answers to one GET after the polling phase: " + "; ".join(parts) + "."
+
+
+def ours_power_summary(body: str) -> str:
+    try:
+        power = json.loads(body).get("cpu_power")
+    except (ValueError, AttributeError):
+        return "(not JSON)"
+    if not isinstance(power, dict):
+        return "(absent)"
+    keys = ("available", "watts", "node_watts", "share", "limit_watts", "attribution", "reason")
+    return "`" + json.dumps({k: power[k] for k in keys if k in power}) + "`"
+
+
+def errors_lines(req: dict[str, RequestStats], servers: Sequence[str]) -> list[str]:
+    """For a server that answered errors: which, and the latency of its 200s alone."""
+    lines = []
+    for k in servers:
+        stats = req[k]
+        if not stats.non_200:
+            continue
+        codes = sorted({c for c in stats.statuses if c != 200})
+        ok = [ms for ms, c in zip(stats.latencies_ms, stats.statuses) if c == 200]
+        ok_median = fmt(statistics.median(ok)) if ok else "-"
+        lines.append(
+            f"`{k}` answered {stats.non_200} of {stats.count} requests with HTTP "
+            f"{', '.join(map(str, codes))} (see its log in `bench/out/{k}.log`); they are "
+            f"counted above. Median latency of its 200 answers alone: {ok_median} ms.  "
+        )
+    return lines
 
 
 def floor_line(req: dict[str, RequestStats], servers: Sequence[str]) -> str:
@@ -625,10 +767,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     ctx = context(args, argv)
-    specs = specs_for(args)
-    ctx["servers"] = {s.key: describe(s) for s in specs}
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
+        powercap = None
+        if args.rapl == "fake":
+            powercap = stack.enter_context(_rapl.fake_powercap(workdir / "powercap"))
+        specs = specs_for(args, powercap)
+        ctx["servers"] = {s.key: describe(s) for s in specs}
         print("starting servers: " + ", ".join(s.key for s in specs), flush=True)
         with running(specs, workdir, args.startup_timeout) as servers:
             print(f"per-request phase: {args.requests} GETs per server", flush=True)
@@ -637,6 +782,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             req = measure_requests(targets, args.requests, args.warmup, args.rounds)
             print("polling phase", flush=True)
             windows = measure_polling(servers, args, rng)
+            ctx["final_answers"] = final_answers(servers)
             ctx["cpu_clock_vs_proc_stat_s"] = clock_check(servers)
         for s in servers:
             (args.out / f"{s.key}.log").write_bytes(s.log_path.read_bytes())

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
+from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.serverapp import ServerApp
 from traitlets.config import Configurable
 
 from . import __version__
+from .emissions.config import HPCEmissions
+from .emissions.factor import FactorSource, factor_source_from_config
+from .emissions.integrator import EmissionsAccount
 from .info.routes import info_routes
 from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
 from .metrics.routes import metrics_routes
 from .metrics.sampler import MetricsSampler
-from .metrics.sections import not_yet_readers
 from .power.config import HPCPower
+from .power.cpu import CpuPowerReader
+from .power.gpu import GpuPowerReader
 
 
 class HPCApp(ExtensionApp):
@@ -23,9 +31,12 @@ class HPCApp(ExtensionApp):
 
     name = "jupyterlab_hpc"
     load_other_extensions = True
-    classes: ClassVar[list[type[Configurable]]] = [HPCMemory, HPCPower]
+    classes: ClassVar[list[type[Configurable]]] = [HPCMemory, HPCPower, HPCEmissions]
 
     sampler: MetricsSampler | None = None
+    factor_source: FactorSource | None = None
+    emissions: EmissionsAccount | None = None
+    gpu: GpuPowerReader | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables and build the one sampler of this server."""
@@ -33,14 +44,31 @@ class HPCApp(ExtensionApp):
         # command line), so c.HPCMemory.* set anywhere reaches these objects.
         self.memory_config = HPCMemory(parent=self)
         self.power_config = HPCPower(parent=self)
+        self.emissions_config = HPCEmissions(parent=self)
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
             log=self.log,
         )
-        readers: dict[str, Any] = {"memory": memory.read, **not_yet_readers()}
+        cpu = CpuPowerReader(
+            powercap_root=self.power_config.powercap_root,
+            attribution=self.power_config.attribution,
+            log=self.log,
+        )
+        self.gpu = GpuPowerReader(
+            backend=self.power_config.gpu_backend,
+            nvidia_smi=self.power_config.nvidia_smi,
+            log=self.log,
+        )
+        self.factor_source = factor_source_from_config(self.emissions_config, log=self.log)
+        self.emissions = EmissionsAccount(
+            state_dir=self.emissions_config.state_dir or jupyter_runtime_dir(),
+            job_id=os.environ.get("SLURM_JOB_ID"),
+            log=self.log,
+        )
         self.sampler = MetricsSampler(
-            readers,
+            {"memory": memory.read, "cpu_power": cpu.read, "gpu_power": self.gpu.read},
+            derived={"emissions": self._emissions},
             interval_s=self.power_config.sample_interval,
             history_size=self.power_config.history_size,
             log=self.log,
@@ -55,11 +83,31 @@ class HPCApp(ExtensionApp):
         )
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
-        """Start sampling once the server's event loop runs."""
+        """Start sampling and fetching the grid factor once the server's event loop runs."""
+        if self.factor_source is not None:
+            self.factor_source.start()
         if self.sampler is not None:
             self.sampler.start()
 
     async def stop_extension(self) -> None:
-        """Stop sampling when the server shuts down."""
+        """Stop sampling when the server shuts down, and keep the emissions total."""
         if self.sampler is not None:
             await self.sampler.stop()
+        if self.factor_source is not None:
+            await self.factor_source.stop()
+        if self.emissions is not None:
+            self.emissions.save()
+        if self.gpu is not None:
+            self.gpu.close()
+
+    def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+        """The emissions section: this sample's CPU + GPU watts, integrated (sampler thread)."""
+        assert self.emissions is not None and self.factor_source is not None
+        readings = [
+            section.get("watts")
+            for section in (snapshot.get("cpu_power"), snapshot.get("gpu_power"))
+            if isinstance(section, dict) and section.get("available")
+        ]
+        known = [watts for watts in readings if watts is not None]
+        watts = sum(known) if known else None
+        return self.emissions.update(moment, watts, self.factor_source.current())

@@ -1,18 +1,25 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { clientPlugin } from './client/plugin';
+import { emissionsPlugin } from './emissions/plugin';
 import { memoryPlugin } from './memory/plugin';
+import { metersPlugin } from './meters/plugin';
 import { metricsPlugin } from './metrics/plugin';
+import { powerPlugin } from './power/plugin';
 
 export { HPCClient, HPCRequestError, IHPCClient } from './api/client';
 export * from './api/types';
+export { IMeterRegistry, MeterPlacement } from './meters/tokens';
 export { IMetricsModel } from './metrics/tokens';
 
 /** Every plugin of jupyterlab-hpc, one per concern. */
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   clientPlugin,
   metricsPlugin,
-  memoryPlugin
+  metersPlugin,
+  memoryPlugin,
+  powerPlugin,
+  emissionsPlugin
 ];
 
 export default plugins;

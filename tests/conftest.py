@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from traitlets.config import Config
 
+from tests.emissions.replay import ReplayServer, fixture_bytes
 from tests.support import write_tree
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -16,6 +18,12 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 # (a limit above host RAM would be skipped as not binding).
 SERVER_CGROUP_LIMIT = 2 * 1024**3
 SERVER_CGROUP_USED = 1_288_490_188
+# The fake hardware every server test reads: a RAPL package with DRAM (120 W limit), four
+# fake GPUs of which the job sees two, and éCO2mix replayed at 15 g/kWh.
+SERVER_CPU_LIMIT_WATTS = 120.0
+FAKE_NVIDIA_SMI = Path(__file__).parent / "fixtures" / "bin" / "nvidia-smi"
+SERVER_VISIBLE_GPUS = "1,2"
+ECO2MIX_PATH = "/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,14 +51,56 @@ def server_cgroup_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def server_powercap_root(tmp_path: Path) -> Path:
+    """A one-socket RAPL tree (package-0 with a DRAM sub-zone) with still counters."""
+    root = tmp_path / "powercap"
+    write_tree(
+        root,
+        {
+            "intel-rapl:0/name": "package-0\n",
+            "intel-rapl:0/energy_uj": "1000000\n",
+            "intel-rapl:0/max_energy_range_uj": "262143328850\n",
+            "intel-rapl:0/constraint_0_name": "long_term\n",
+            "intel-rapl:0/constraint_0_power_limit_uw": f"{int(SERVER_CPU_LIMIT_WATTS * 1e6)}\n",
+            "intel-rapl:0/intel-rapl:0:0/name": "dram\n",
+            "intel-rapl:0/intel-rapl:0:0/energy_uj": "500000\n",
+            "intel-rapl:0/intel-rapl:0:0/max_energy_range_uj": "262143328850\n",
+        },
+    )
+    return root
+
+
+@pytest.fixture
+def grid_api() -> Iterator[ReplayServer]:
+    """A local server replaying éCO2mix's answer, standing in for ODRE."""
+    server = ReplayServer()
+    server.reply(ECO2MIX_PATH, fixture_bytes("eco2mix-sample.json"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def hpc_config() -> dict[str, Any]:
     """Extra traitlets config for the server under test (tests override keys)."""
     return {}
 
 
 @pytest.fixture
-def jp_server_config(server_cgroup_root: Path, hpc_config: dict[str, Any]) -> Config:
-    """Server config: our extension on, no unauthenticated access, fast sampling."""
+def jp_server_config(
+    server_cgroup_root: Path,
+    server_powercap_root: Path,
+    grid_api: ReplayServer,
+    hpc_config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Config:
+    """Server config: our extension on, no unauthenticated access, fast sampling, fakes."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", SERVER_VISIBLE_GPUS)
+    for name in ("SLURM_JOB_GPUS", "SLURM_STEP_GPUS", "SLURM_JOB_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
     config: dict[str, Any] = {
         "ServerApp": {
             # terminals off: its websocket handler trips the auth check made fatal above
@@ -58,7 +108,14 @@ def jp_server_config(server_cgroup_root: Path, hpc_config: dict[str, Any]) -> Co
             "allow_unauthenticated_access": False,
         },
         "HPCMemory": {"cgroup_root": str(server_cgroup_root), "cgroup_path": "job_42/step_0"},
-        "HPCPower": {"sample_interval": 0.05, "history_size": 50},
+        "HPCPower": {
+            "sample_interval": 0.05,
+            "history_size": 50,
+            "powercap_root": str(server_powercap_root),
+            "gpu_backend": "nvidia-smi",
+            "nvidia_smi": str(FAKE_NVIDIA_SMI),
+        },
+        "HPCEmissions": {"url": grid_api.url, "state_dir": str(tmp_path / "state")},
     }
     for section, values in hpc_config.items():
         config.setdefault(section, {}).update(values)

@@ -24,3 +24,23 @@ job.mkdir(parents=True, exist_ok=True)
 c.HPCMemory.cgroup_root = str(CGROUP_ROOT)  # noqa: F821
 c.HPCMemory.cgroup_path = "job"  # noqa: F821
 c.HPCPower.sample_interval = 1  # noqa: F821
+
+# Power and emissions: a running RAPL tree, four fake GPUs of which the job sees
+# two (1 and 2), and a local replay of the éCO2mix API (see fake_hardware.py).
+import os  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+import fake_hardware  # noqa: E402
+
+POWERCAP_ROOT = HERE / ".jupyter-tmp" / "powercap"
+fake_hardware.start_powercap(POWERCAP_ROOT)
+os.environ["CUDA_VISIBLE_DEVICES"] = "1,2"
+os.environ.pop("SLURM_JOB_GPUS", None)
+os.environ.pop("SLURM_STEP_GPUS", None)
+c.HPCPower.powercap_root = str(POWERCAP_ROOT)  # noqa: F821
+c.HPCPower.attribution = "node"  # noqa: F821
+c.HPCPower.gpu_backend = "nvidia-smi"  # noqa: F821
+c.HPCPower.nvidia_smi = str(fake_hardware.FAKE_NVIDIA_SMI)  # noqa: F821
+c.HPCEmissions.provider = "rte-eco2mix"  # noqa: F821
+c.HPCEmissions.url = fake_hardware.start_grid_api()  # noqa: F821

@@ -15,11 +15,15 @@ from ..metrics.sampler import MetricsSampler
 
 AUTH_RESOURCE = "jupyterlab_hpc"
 
-# The info answer must not hang on a stuck sampler: it only needs to know whether memory
+# The info answer must not hang on a stuck sampler: it only needs to know which meters
 # can be read at all.
 FIRST_SAMPLE_TIMEOUT_S = 5.0
 
 SANDBOX_NOT_CONFIGURED = "Sandbox mode is not configured for this server."
+
+# The features that are sections of the metrics snapshot.
+METERED = ("memory", "cpu_power", "gpu_power", "emissions")
+NO_SAMPLE = "The server has not taken its first sample yet."
 
 
 class InfoHandler(APIHandler):
@@ -46,16 +50,20 @@ class InfoHandler(APIHandler):
     async def get(self) -> None:
         """Answer the server's capabilities."""
         sample = await self._sampler.wait_latest(FIRST_SAMPLE_TIMEOUT_S)
-        memory = bool(sample is not None and sample.snapshot["memory"]["available"])
+        snapshot = sample.snapshot if sample is not None else {}
+        measured = {name: bool(snapshot.get(name, {}).get("available")) for name in METERED}
+        # Why a meter is off, in words an admin can act on (e.g. RAPL readable by root only).
+        reasons = {
+            name: snapshot.get(name, {}).get("reason") or NO_SAMPLE
+            for name in METERED
+            if not measured[name]
+        }
         self.finish(
             json.dumps(
                 {
                     "version": self._version,
                     "features": {
-                        "memory": memory,
-                        "cpu_power": False,
-                        "gpu_power": False,
-                        "emissions": False,
+                        **measured,
                         "slurm": False,
                         "apps": False,
                         "filesystems": False,
@@ -65,6 +73,7 @@ class InfoHandler(APIHandler):
                     "job": self._job(),
                     "hub": None,
                     "sample_interval_s": self._sample_interval_s,
+                    "unavailable": reasons,
                 }
             )
         )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import psutil
 
+from ..proc import PROC, has_children_files, process_tree_pids
 from .limits import MemoryLimit
 
-PROC = Path("/proc")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 # The counter the kernel charges against each version's limit file.
@@ -28,39 +28,22 @@ def cgroup_usage_bytes(limit: MemoryLimit) -> int | None:
 
 
 def process_tree_rss(pid: int, proc: Path = PROC) -> int:
-    """Resident memory of a process and all its descendants (kernels, terminals, apps), in bytes.
-
-    Linux lists each thread's children in /proc/<pid>/task/<tid>/children, so the tree is
-    walked in time proportional to its own size; psutil's way scans every process of the host,
-    which costs tens of milliseconds a sample on a login node with thousands of processes.
-    """
-    # Kernels built without CONFIG_PROC_CHILDREN have no children files.
-    if (proc / str(pid) / "task" / str(pid) / "children").exists():
+    """Resident memory of a process and all its descendants (kernels, terminals, apps), in bytes."""
+    # The /proc walk costs time in the tree's size, psutil's in the host's process count.
+    if has_children_files(pid, proc):
         return _proc_tree_rss(pid, proc)
     return _psutil_tree_rss(pid)
 
 
 def _proc_tree_rss(pid: int, proc: Path) -> int:
     total = 0
-    seen: set[int] = set()
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in process_tree_pids(pid, proc):
         try:
             # statm: sizes in pages; the second field is the resident set.
             total += int((proc / str(current) / "statm").read_text().split()[1]) * PAGE_SIZE
-            tasks = list((proc / str(current) / "task").iterdir())
         except (OSError, ValueError, IndexError):
             # Exited since its parent listed it: nothing left to count.
             continue
-        for task in tasks:
-            try:
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-            except (OSError, ValueError):
-                continue
     return total
 
 

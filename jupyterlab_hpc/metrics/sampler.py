@@ -17,6 +17,9 @@ from .sections import UNAVAILABLE
 from .times import format_time, utc_now
 
 SectionReader = Callable[[], dict[str, Any]]
+# A section computed from the others of the same sample (emissions from power), given the
+# sample's time and the sections read so far.
+DerivedReader = Callable[[datetime, Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,12 @@ class MetricsSampler:
         *,
         interval_s: float,
         history_size: int,
+        derived: Mapping[str, DerivedReader] | None = None,
         log: logging.Logger | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._readers = dict(readers)
+        self._derived = dict(derived or {})
         self._interval_s = interval_s
         self._clock = clock
         self._log = log or logging.getLogger(__name__)
@@ -159,6 +164,12 @@ class MetricsSampler:
             except Exception as error:
                 self._log_once(name, error)
                 snapshot[name] = UNAVAILABLE[name](f"Reading {name} failed: {error}")
+        for name, derive in self._derived.items():
+            try:
+                snapshot[name] = derive(moment, snapshot)
+            except Exception as error:
+                self._log_once(name, error)
+                snapshot[name] = UNAVAILABLE[name](f"Computing {name} failed: {error}")
         history = {
             "time": snapshot["time"],
             "memory_used_bytes": _field(snapshot, "memory", "used_bytes"),

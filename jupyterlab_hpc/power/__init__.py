@@ -1,1 +1,1 @@
-"""CPU and GPU power (configuration only, for now)."""
+"""CPU power (RAPL, attributed to this server's processes) and the power of the job's GPUs."""

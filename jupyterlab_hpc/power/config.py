@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Float, Int, TraitError, validate
+from traitlets import Enum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 
 class HPCPower(Configurable):
-    """How often the server samples its meters and how much history it keeps."""
+    """The power meters' sources, how often the server samples its meters, and how much history it keeps."""
 
     sample_interval = Float(
         5.0,
@@ -26,6 +26,49 @@ class HPCPower(Configurable):
 
         Older samples are dropped; memory use grows linearly with this number.
         """,
+    ).tag(config=True)
+
+    # --- CPU power (RAPL) ---
+
+    powercap_root = Unicode(
+        "/sys/class/powercap",
+        help="""Directory holding the RAPL energy counters (default /sys/class/powercap).
+
+        CPU power is read from its intel-rapl zones (AMD CPUs use the same names): the
+        packages plus DRAM, or psys where there is no package. Change it only if sysfs is
+        mounted elsewhere, e.g. bind-mounted into a container.
+        """,
+    ).tag(config=True)
+
+    attribution = Enum(
+        ["process", "node"],
+        "process",
+        help="""Whose CPU power is shown: "process" (the default) or "node".
+
+        "process" shows this server's share: the node's RAPL power times the share of the
+        node's CPU capacity (all its CPUs' time, idle included) used by the server and its
+        kernels, terminals and other descendants. "node" shows the whole node's power, which suits nodes allocated to
+        one job only.
+        """,
+    ).tag(config=True)
+
+    gpu_backend = Enum(
+        ["auto", "nvml", "nvidia-smi", "none"],
+        "auto",
+        help="""How GPU power is read: "auto" (the default), "nvml", "nvidia-smi" or "none".
+
+        "nvml" reads NVIDIA's management library in the server process through
+        nvidia-ml-py (cheapest; the energy counter where the GPU has one, Volta and newer).
+        "nvidia-smi" runs `nvidia-smi --query-gpu=...` at each sample, killed after 5 s if
+        it hangs. "auto" tries NVML, then nvidia-smi. "none" never reads GPUs. Only the
+        GPUs of this job are shown: SLURM_STEP_GPUS / SLURM_JOB_GPUS, then
+        CUDA_VISIBLE_DEVICES (indices or UUIDs).
+        """,
+    ).tag(config=True)
+
+    nvidia_smi = Unicode(
+        "nvidia-smi",
+        help="""The nvidia-smi executable: a name looked up on PATH (the default) or a path.""",
     ).tag(config=True)
 
     @validate("sample_interval")

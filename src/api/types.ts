@@ -45,14 +45,51 @@ export interface IMemoryReading {
   reason: string | null;
 }
 
-/** A power section (CPU or GPU) of a metrics snapshot. */
-export interface IPowerReading {
+/** The `cpu_power` section of a metrics snapshot (RAPL). */
+export interface ICpuPowerReading {
+  available: boolean;
+  /** Average watts since the previous sample (this server's share, or the node's). */
+  watts: number | null;
+  /** The packages' long-term power limit, or null when none is set. */
+  limit_watts: number | null;
+  reason: string | null;
+  attribution?: 'process' | 'node';
+  /** Packages + DRAM power of the whole node. */
+  node_watts?: number | null;
+  /** This server's share of the node's CPU time, when attribution is 'process'. */
+  share?: number | null;
+  zones?: { name: string; watts: number | null }[];
+  source?: string;
+}
+
+/** One GPU of the job. */
+export interface IGpuDevice {
+  index: number;
+  uuid: string;
+  name: string | null;
+  watts: number | null;
+  limit_watts: number | null;
+  utilization_percent: number | null;
+  memory_used_bytes: number | null;
+  memory_total_bytes: number | null;
+}
+
+/** The `gpu_power` section of a metrics snapshot: the job's own GPUs only. */
+export interface IGpuPowerReading {
   available: boolean;
   watts: number | null;
   limit_watts: number | null;
+  devices: IGpuDevice[];
   reason: string | null;
-  devices?: unknown[];
+  backend?: 'nvml' | 'nvidia-smi' | null;
+  visibility?: string;
 }
+
+/** A power section, CPU or GPU. */
+export type IPowerReading = ICpuPowerReading | IGpuPowerReading;
+
+/** Whether the emission factor is fresh, old, a static estimate or configured. */
+export type FactorStatus = 'live' | 'stale' | 'estimated' | 'static';
 
 /** The emissions section of a metrics snapshot. */
 export interface IEmissionsReading {
@@ -64,14 +101,17 @@ export interface IEmissionsReading {
   co2_g: number | null;
   since: string | null;
   reason: string | null;
+  factor_status?: FactorStatus | null;
+  factor_age_s?: number | null;
+  factor_basis?: string | null;
 }
 
 /** `GET metrics`: the latest snapshot of the server's sampler. */
 export interface IMetrics {
   time: string;
   memory: IMemoryReading;
-  cpu_power: IPowerReading;
-  gpu_power: IPowerReading;
+  cpu_power: ICpuPowerReading;
+  gpu_power: IGpuPowerReading;
   emissions: IEmissionsReading;
 }
 

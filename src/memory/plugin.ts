@@ -3,40 +3,35 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { IMeterRegistry } from '../meters/tokens';
 import { IMetricsModel } from '../metrics/tokens';
 import { followSetting } from '../settings';
 import { MemoryMeterModel } from './model';
 import { MemoryMeter } from './widget';
 
-/** The memory meter in the status bar. */
+/** The memory meter, in the status bar or the top bar. */
 export const memoryPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-hpc:memory',
   description: "Shows memory used against the job's memory limit.",
   autoStart: true,
-  requires: [IMetricsModel],
-  optional: [IStatusBar, ISettingRegistry, ITranslator],
+  requires: [IMetricsModel, IMeterRegistry],
+  optional: [ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     metrics: IMetricsModel,
-    statusBar: IStatusBar | null,
+    meters: IMeterRegistry,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
   ): void => {
-    if (!statusBar) {
-      return;
-    }
     const trans = (translator ?? nullTranslator).load('jupyterlab_hpc');
     const model = new MemoryMeterModel({ metrics });
-    const meter = new MemoryMeter({ model, trans });
-    statusBar.registerStatusItem(memoryPlugin.id, {
-      item: meter,
-      align: 'left',
+    meters.add({
+      id: memoryPlugin.id,
       rank: 2,
-      isActive: () => model.available,
-      activeStateChanged: model.stateChanged
+      model,
+      createWidget: () => new MemoryMeter({ model, trans })
     });
     followSetting<number>(
       settingRegistry,

@@ -41,9 +41,32 @@ async def test_metrics_reads_the_configured_cgroup_tree(hpc_app: Any, jp_fetch: 
 
 
 async def test_metrics_matches_the_golden_shape(hpc_app: Any, jp_fetch: Any) -> None:
+    # two samples, so that the RAPL counters have an interval to give watts for
+    await wait_for_samples(hpc_app, 3)
     metrics = await get_json(jp_fetch, "jupyterlab-hpc", "metrics")
     assert shape_mismatches(load_golden("metrics.json"), metrics) == []
     assert metrics["time"].endswith("Z")
+
+
+async def test_metrics_show_power_and_emissions_from_the_fake_hardware(
+    hpc_app: Any, jp_fetch: Any
+) -> None:
+    await wait_for_samples(hpc_app, 3)
+    await hpc_app.factor_source.refresh()
+    await wait_for_samples(hpc_app, hpc_app.sampler.sample_count + 2)
+    metrics = await get_json(jp_fetch, "jupyterlab-hpc", "metrics")
+    cpu, gpu, emissions = metrics["cpu_power"], metrics["gpu_power"], metrics["emissions"]
+    # the still RAPL counters: 0 W against the package's long-term limit
+    assert (cpu["available"], cpu["watts"], cpu["limit_watts"]) == (True, 0.0, 120.0)
+    assert [zone["name"] for zone in cpu["zones"]] == ["package-0", "dram"]
+    # only the GPUs of CUDA_VISIBLE_DEVICES=1,2 of the fake nvidia-smi's four
+    assert [device["index"] for device in gpu["devices"]] == [1, 2]
+    assert (gpu["watts"], gpu["limit_watts"]) == (513.87, 1350.0)
+    # éCO2mix's 15 g/kWh applied to that power since the first sample
+    assert (emissions["factor_g_per_kwh"], emissions["factor_status"]) == (15.0, "live")
+    assert emissions["factor_time"] == "2026-06-14T19:00:00.000Z"
+    assert emissions["energy_wh"] > 0
+    assert emissions["co2_g"] == pytest.approx(emissions["energy_wh"] / 1000 * 15, rel=0.05)
 
 
 async def test_metrics_answers_before_the_start_hook_ran(jp_serverapp: Any, jp_fetch: Any) -> None:

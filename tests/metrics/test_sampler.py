@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from jupyterlab_hpc.metrics.sampler import MetricsSampler
-from jupyterlab_hpc.metrics.sections import not_yet_readers
+from jupyterlab_hpc.metrics.sections import UNAVAILABLE
 from jupyterlab_hpc.metrics.times import format_time, parse_time
 
 START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
@@ -42,7 +42,12 @@ def make_sampler(memory: Any = memory_section, **kwargs: Any) -> MetricsSampler:
     clock = fake_clock()
     options: dict[str, Any] = {"interval_s": 0.01, "history_size": 10, "clock": lambda: next(clock)}
     options.update(kwargs)
-    return MetricsSampler({"memory": memory, **not_yet_readers()}, **options)
+    others = {
+        name: (lambda unavailable=unavailable: unavailable("not measured in this test"))
+        for name, unavailable in UNAVAILABLE.items()
+        if name != "memory"
+    }
+    return MetricsSampler({"memory": memory, **others}, **options)
 
 
 async def wait_for_samples(sampler: MetricsSampler, count: int, timeout_s: float = 5) -> None:

@@ -1,0 +1,1 @@
+"""CO2-equivalent emissions: a live grid emission factor and the energy integrated against it."""
