@@ -2,6 +2,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { clientPlugin } from './client/plugin';
 import { emissionsPlugin } from './emissions/plugin';
+import { historyPlugin } from './history/plugin';
 import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
 import { metricsPlugin } from './metrics/plugin';
@@ -19,7 +20,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   metersPlugin,
   memoryPlugin,
   powerPlugin,
-  emissionsPlugin
+  emissionsPlugin,
+  historyPlugin
 ];
 
 export default plugins;

@@ -1,4 +1,4 @@
-"""The sections of a metrics snapshot, in the order the API shows them, and their unavailable forms."""
+"""The sections of a metrics snapshot, in the API's order, and their unavailable forms."""
 
 from __future__ import annotations
 

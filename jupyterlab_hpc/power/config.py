@@ -9,7 +9,7 @@ from traitlets.config import Configurable
 
 
 class HPCPower(Configurable):
-    """The power meters' sources, how often the server samples its meters, and how much history it keeps."""
+    """Power meter sources, the sampling cadence, and how much history is kept."""
 
     sample_interval = Float(
         5.0,
@@ -47,8 +47,8 @@ class HPCPower(Configurable):
 
         "process" shows this server's share: the node's RAPL power times the share of the
         node's CPU capacity (all its CPUs' time, idle included) used by the server and its
-        kernels, terminals and other descendants. "node" shows the whole node's power, which suits nodes allocated to
-        one job only.
+        kernels, terminals and other descendants. "node" shows the whole node's power,
+        which suits nodes allocated to one job only.
         """,
     ).tag(config=True)
 

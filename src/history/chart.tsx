@@ -16,6 +16,18 @@ import {
   SERIES,
   SeriesKey
 } from './model';
+import {
+  areaPath,
+  DAY,
+  gapThreshold,
+  ITicks,
+  linearScale,
+  linePath,
+  niceTicks,
+  px,
+  runs,
+  timeTicks
+} from './scales';
 
 /** Room around the plot for the axes' labels, in pixels. */
 export const MARGIN = { top: 20, right: 56, bottom: 24, left: 52 };
@@ -25,149 +37,6 @@ export const DEFAULT_SIZE: HistoryChart.ISize = { width: 640, height: 320 };
 
 /** The shortest time span drawn, so that the first samples fill in from the left. */
 export const MIN_SPAN = 5 * 60 * 1000;
-
-/** A linear map from a domain of values to a range of pixels. */
-export function linearScale(
-  domain: [number, number],
-  range: [number, number]
-): (value: number) => number {
-  const [d0, d1] = domain;
-  const [r0, r1] = range;
-  const ratio = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
-  return value => r0 + (value - d0) * ratio;
-}
-
-/** Round ticks around `[low, high]` and the domain they span. */
-export interface ITicks {
-  min: number;
-  max: number;
-  step: number;
-  ticks: number[];
-}
-
-/** About `count` round ticks (1, 2 or 5 times a power of ten) covering the values. */
-export function niceTicks(low: number, high: number, count = 5): ITicks {
-  if (!(high > low)) {
-    // One value: centre it, or start at zero when it is zero.
-    const pad = Math.abs(low) / 10 || 1;
-    [low, high] = low === 0 ? [0, 1] : [low - pad, high + pad];
-  }
-  const raw = (high - low) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const residual = raw / magnitude;
-  const step =
-    magnitude * (residual > 5 ? 10 : residual > 2 ? 5 : residual > 1 ? 2 : 1);
-  const first = Math.floor(low / step);
-  const last = Math.ceil(high / step);
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
-  const ticks: number[] = [];
-  for (let i = first; i <= last; i++) {
-    ticks.push(Number((i * step).toFixed(decimals)));
-  }
-  return { min: ticks[0], max: ticks[ticks.length - 1], step, ticks };
-}
-
-/** Tick times between `start` and `end`: 4 to 6 whole minutes, hours or days. */
-export function timeTicks(start: number, end: number, max = 6): number[] {
-  const span = end - start;
-  const step =
-    Private.TIME_STEPS.find(s => span / s < max) ??
-    Private.TIME_STEPS[Private.TIME_STEPS.length - 1];
-  // Align on the local clock (a timezone may be off by half an hour).
-  const offset = new Date(start).getTimezoneOffset() * 60000;
-  const ticks: number[] = [];
-  for (
-    let t = Math.ceil((start - offset) / step) * step + offset;
-    t <= end;
-    t += step
-  ) {
-    ticks.push(t);
-  }
-  return ticks;
-}
-
-/**
- * The longest time between two samples still joined by a line: longer
- * silences (a stopped server) show as gaps, as missing values do.
- */
-export function gapThreshold(points: readonly IHistoryPoint[]): number {
-  const deltas: number[] = [];
-  for (let i = 1; i < points.length; i++) {
-    deltas.push(points[i].time - points[i - 1].time);
-  }
-  deltas.sort((a, b) => a - b);
-  const median = deltas.length ? deltas[Math.floor(deltas.length / 2)] : 0;
-  return Math.max(60 * 1000, 5 * median);
-}
-
-/** The runs of consecutive points that have a value of `key`. */
-export function runs(
-  points: readonly IHistoryPoint[],
-  key: SeriesKey,
-  maxGap = gapThreshold(points)
-): IHistoryPoint[][] {
-  const result: IHistoryPoint[][] = [];
-  let run: IHistoryPoint[] = [];
-  let previous: IHistoryPoint | null = null;
-  for (const point of points) {
-    const broken = previous !== null && point.time - previous.time > maxGap;
-    if (point[key] === null || broken) {
-      if (run.length) {
-        result.push(run);
-      }
-      run = [];
-    }
-    if (point[key] !== null) {
-      run.push(point);
-    }
-    previous = point;
-  }
-  if (run.length) {
-    result.push(run);
-  }
-  return result;
-}
-
-/** An SVG path through the runs, one subpath each, so that gaps stay blank. */
-export function linePath(
-  series: IHistoryPoint[][],
-  key: SeriesKey,
-  x: (time: number) => number,
-  y: (value: number) => number
-): string {
-  return series
-    .map(run => {
-      const [head, ...tail] = run.map(
-        point => `${Private.px(x(point.time))},${Private.px(y(point[key]!))}`
-      );
-      // A lone point still shows, as a dot of the line's round cap.
-      return tail.length ? `M${head}L${tail.join('L')}` : `M${head}h0`;
-    })
-    .join('');
-}
-
-/** An SVG path filling under each run down to `base`. */
-export function areaPath(
-  series: IHistoryPoint[][],
-  key: SeriesKey,
-  x: (time: number) => number,
-  y: (value: number) => number,
-  base: number
-): string {
-  return series
-    .filter(run => run.length > 1)
-    .map(run => {
-      const first = Private.px(x(run[0].time));
-      const last = Private.px(x(run[run.length - 1].time));
-      const line = run
-        .map(
-          point => `${Private.px(x(point.time))},${Private.px(y(point[key]!))}`
-        )
-        .join('L');
-      return `M${first},${Private.px(base)}L${line}L${last},${Private.px(base)}Z`;
-    })
-    .join('');
-}
 
 /** The series' name, as the legend and the summary read it. */
 export function seriesLabel(key: SeriesKey, trans: TranslationBundle): string {
@@ -245,7 +114,7 @@ export function HistoryChart(props: HistoryChart.IProps): JSX.Element {
   const end = Math.max(points[points.length - 1].time, start + MIN_SPAN);
   const x = linearScale([start, end], [left, right]);
   const times = timeTicks(start, end);
-  const byDay = times.length > 1 && times[1] - times[0] >= Private.DAY;
+  const byDay = times.length > 1 && times[1] - times[0] >= DAY;
 
   const maxGap = gapThreshold(points);
   const watts = present.filter(key => key !== 'co2');
@@ -272,15 +141,15 @@ export function HistoryChart(props: HistoryChart.IProps): JSX.Element {
             key={tick}
             x1={left}
             x2={right}
-            y1={Private.px(grid.y(tick))}
-            y2={Private.px(grid.y(tick))}
+            y1={px(grid.y(tick))}
+            y2={px(grid.y(tick))}
           />
         ))}
       </g>
       <g className="jp-hpc-History-axis jp-mod-bottom" aria-hidden="true">
         <line x1={left} x2={right} y1={bottom} y2={bottom} />
         {times.map(time => (
-          <g key={time} transform={`translate(${Private.px(x(time))},0)`}>
+          <g key={time} transform={`translate(${px(x(time))},0)`}>
             <line y1={bottom} y2={bottom + 4} />
             <text y={bottom + 16}>
               {byDay ? formatDay(time) : formatClock(time)}
@@ -377,15 +246,6 @@ export function ResponsiveHistoryChart(
 }
 
 namespace Private {
-  /** A day in milliseconds. */
-  export const DAY = 24 * 60 * 60 * 1000;
-
-  /** Tick steps of the time axis, no more than twice apart so 4 to 6 fit. */
-  export const TIME_STEPS = [
-    1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440, 2880,
-    4320, 10080
-  ].map(minutes => minutes * 60 * 1000);
-
   /** A vertical axis: round ticks in its unit, and where values go. */
   export interface IAxis extends ITicks {
     /** "W", "kW", "g" or "kg". */
@@ -455,10 +315,5 @@ namespace Private {
         ))}
       </g>
     );
-  }
-
-  /** A pixel coordinate, rounded to keep paths short. */
-  export function px(value: number): string {
-    return String(Math.round(value * 10) / 10);
   }
 }

@@ -1,0 +1,226 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import { HPCRequestError } from '../../api/client';
+import { IHistory } from '../../api/types';
+import { HistoryModel } from '../../history/model';
+import { HistoryPanel } from '../../history/panel';
+import { CommandIDs, historyPlugin } from '../../history/plugin';
+import { MetricsModel } from '../../metrics/model';
+import * as fakes from '../fakes';
+
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+const trans = nullTranslator.load('jupyterlab_hpc');
+
+/** A history of samples 5 s apart, each `[cpu, gpu, co2]`. */
+function samples(
+  ...values: [number | null, number | null, number | null][]
+): IHistory {
+  return {
+    samples: values.map(([cpu, gpu, co2], i) => ({
+      time: new Date(Date.UTC(2026, 10, 23, 9, 0, 5 * i)).toISOString(),
+      memory_used_bytes: null,
+      cpu_watts: cpu,
+      gpu_watts: gpu,
+      co2_g: co2
+    }))
+  };
+}
+
+/** The text of the element of class `name` under `node`, or null. */
+function text(node: HTMLElement, name: string): string | null {
+  return node.querySelector(`.${name}`)?.textContent ?? null;
+}
+
+describe('HistoryPanel', () => {
+  let client: fakes.FakeClient;
+  let metrics: MetricsModel;
+  let model: HistoryModel;
+  let panel: HistoryPanel;
+
+  /** Open a panel on the history `answer` and wait for it to show. */
+  async function open(answer: () => Promise<IHistory>) {
+    client.history = answer;
+    model = new HistoryModel({ client, metrics });
+    panel = new HistoryPanel({ model, trans });
+    Widget.attach(panel, document.body);
+    await model.load();
+    await flush();
+  }
+
+  beforeEach(() => {
+    client = new fakes.FakeClient();
+    metrics = new MetricsModel({ client, auto: false, standby: 'never' });
+  });
+
+  afterEach(() => {
+    panel.dispose();
+    metrics.dispose();
+  });
+
+  it('is a closable main-area tab that can take the focus', async () => {
+    await open(async () => samples([40, 500, 12]));
+
+    expect(panel.title.label).toBe('Power and CO2');
+    expect(panel.title.closable).toBe(true);
+    expect(panel.title.icon).toBeTruthy();
+    expect(panel.node.tabIndex).toBe(-1);
+    expect(
+      panel.node
+        .querySelector('.jp-hpc-History-chart')!
+        .getAttribute('tabindex')
+    ).toBe('0');
+  });
+
+  it('sums up the latest readings above the chart', async () => {
+    await open(async () =>
+      samples([40, 500, 12], [45.2, 513.87, 1234.5], [null, null, 1240])
+    );
+
+    expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power45 W');
+    expect(text(panel.node, 'jp-hpc-History-gpu')).toBe('GPU power514 W');
+    expect(text(panel.node, 'jp-hpc-History-co2')).toBe('CO2 emitted1.24 kg');
+    expect(text(panel.node, 'jp-hpc-History-samples')).toMatch(
+      /^3 samples since \d\d:\d\d$/
+    );
+    expect(panel.node.querySelectorAll('.jp-hpc-History-line')).toHaveLength(3);
+  });
+
+  it('leaves out the GPU where the job has none', async () => {
+    await open(async () => samples([40, null, 12], [41, null, 12.1]));
+
+    expect(panel.node.querySelector('.jp-hpc-History-gpu')).toBeNull();
+    expect(panel.node.querySelector('.jp-mod-gpu')).toBeNull();
+    expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power41 W');
+  });
+
+  it('says when there is nothing to draw yet', async () => {
+    await open(async () => samples());
+
+    expect(panel.node.querySelector('.jp-hpc-History-summary')).toBeNull();
+    expect(text(panel.node, 'jp-hpc-History-empty')).toBe(
+      'No samples yet: the server samples every few seconds.'
+    );
+  });
+
+  it("shows the server's error with a Retry button that loads again", async () => {
+    const history = jest
+      .fn<Promise<IHistory>, []>()
+      .mockRejectedValueOnce(
+        new HPCRequestError({
+          status: 503,
+          message: 'The sampler is not running.',
+          url: 'http://localhost/jupyterlab-hpc/metrics/history'
+        })
+      )
+      .mockResolvedValueOnce(samples([40, 500, 12]));
+    await open(history);
+
+    const error = panel.node.querySelector('.jp-hpc-History-error')!;
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent).toContain('The sampler is not running.');
+
+    panel.node
+      .querySelector<HTMLButtonElement>('.jp-hpc-History-retry')!
+      .click();
+    await flush();
+    await flush();
+
+    expect(history).toHaveBeenCalledTimes(2);
+    expect(panel.node.querySelector('.jp-hpc-History-error')).toBeNull();
+    expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power40 W');
+  });
+
+  it('says it is loading until the history comes', async () => {
+    client.history = () => new Promise(() => undefined);
+    model = new HistoryModel({ client, metrics });
+    panel = new HistoryPanel({ model, trans });
+    Widget.attach(panel, document.body);
+    void model.load();
+    await flush();
+
+    expect(text(panel.node, 'jp-hpc-History-status')).toBe(
+      'Loading the history…'
+    );
+    expect(panel.node.querySelector('.jp-hpc-History-empty')).toBeNull();
+  });
+
+  it('disposes its model when closed', async () => {
+    await open(async () => samples([40, 500, 12]));
+
+    panel.dispose();
+
+    expect(model.isDisposed).toBe(true);
+  });
+});
+
+describe('historyPlugin', () => {
+  let client: fakes.FakeClient;
+  let metrics: MetricsModel;
+  let commands: CommandRegistry;
+  let shell: { add: jest.Mock; activateById: jest.Mock };
+  let palette: { addItem: jest.Mock };
+
+  beforeEach(() => {
+    client = new fakes.FakeClient();
+    metrics = new MetricsModel({ client, auto: false, standby: 'never' });
+    commands = new CommandRegistry();
+    shell = {
+      add: jest.fn((widget: Widget) => Widget.attach(widget, document.body)),
+      activateById: jest.fn()
+    };
+    palette = { addItem: jest.fn() };
+    const app = { commands, shell } as unknown as JupyterFrontEnd;
+    historyPlugin.activate(
+      app,
+      client,
+      metrics,
+      palette as unknown as ICommandPalette,
+      null,
+      null
+    );
+  });
+
+  afterEach(() => {
+    shell.add.mock.calls.forEach(([widget]) => widget.dispose());
+    metrics.dispose();
+  });
+
+  it('has the id and command the meters use', () => {
+    expect(historyPlugin.id).toBe('jupyterlab-hpc:history');
+    expect(CommandIDs.openHistory).toBe('jupyterlab-hpc:open-history');
+    expect(commands.label(CommandIDs.openHistory)).toBe(
+      'Power and CO2 History'
+    );
+    expect(palette.addItem).toHaveBeenCalledWith({
+      command: CommandIDs.openHistory,
+      category: 'HPC'
+    });
+  });
+
+  it('opens one panel, loads the history once, and brings it back when run again', async () => {
+    const history = jest.spyOn(client, 'history');
+
+    const first = await commands.execute(CommandIDs.openHistory);
+    const second = await commands.execute(CommandIDs.openHistory);
+
+    expect(second).toBe(first);
+    expect(shell.add).toHaveBeenCalledTimes(1);
+    expect(shell.add).toHaveBeenCalledWith(first, 'main');
+    expect(shell.activateById).toHaveBeenCalledTimes(2);
+    expect(history).toHaveBeenCalledTimes(1);
+  });
+
+  it('opens a new panel after the first was closed', async () => {
+    const first = (await commands.execute(CommandIDs.openHistory)) as Widget;
+    first.dispose();
+
+    const second = await commands.execute(CommandIDs.openHistory);
+
+    expect(second).not.toBe(first);
+    expect(shell.add).toHaveBeenCalledTimes(2);
+  });
+});
