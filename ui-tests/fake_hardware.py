@@ -10,6 +10,7 @@ jupyter_server_test_config.py.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +54,9 @@ def start_powercap(root: Path) -> None:
             elapsed = time.monotonic() - start
             for zone, watts in ((package, PACKAGE_WATTS), (dram, DRAM_WATTS)):
                 energy = int(1e9 + watts * 1e6 * elapsed) % MAX_ENERGY_RANGE_UJ
-                (zone / "energy_uj").write_text(f"{energy}\n")
+                # Replaced whole, as sysfs reads are: a reader never sees a half-written file.
+                (zone / "energy_uj.tmp").write_text(f"{energy}\n")
+                os.replace(zone / "energy_uj.tmp", zone / "energy_uj")
             time.sleep(0.02)
 
     threading.Thread(target=advance, name="fake-rapl", daemon=True).start()

@@ -17,6 +17,8 @@ export class MeterRegistry implements IMeterRegistry {
     this._statusBar = options.statusBar ?? null;
     this._placement = options.placement ?? 'status-bar';
     this.topGroup = new Panel();
+    // The shell only takes widgets with an id.
+    this.topGroup.id = 'jupyterlab-hpc-meters';
     this.topGroup.addClass('jp-hpc-MeterGroup');
     this.topGroup.node.setAttribute('role', 'group');
     if (options.label) {

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jupyterlab_hpc import __version__
+from jupyterlab_hpc.power import rapl
+from jupyterlab_hpc.power.cpu import CpuPowerReader
 from tests.support import load_golden, shape_mismatches
 
 
@@ -50,3 +53,38 @@ async def test_info_says_memory_is_off_when_memory_cannot_be_read(
     # then the memory feature is off
     info = await get_info(jp_fetch)
     assert info["features"]["memory"] is False
+
+
+async def test_info_gives_the_admin_fix_when_rapl_is_root_only(
+    hpc_app: Any, jp_fetch: Any, server_powercap_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given RAPL counters that only root may read (mode 0400 since CVE-2020-8694); the tests
+    # run as root, where chmod denies nothing, so the denial is made at the read seam
+    def root_only(path: Path) -> str:
+        if path.name == "energy_uj":
+            raise PermissionError(13, "Permission denied", str(path))
+        return path.read_text()
+
+    monkeypatch.setattr(rapl, "read_sysfs", root_only)
+    reader = CpuPowerReader(powercap_root=server_powercap_root)
+    hpc_app.sampler._readers["cpu_power"] = reader.read
+    await hpc_app.sampler.sample_once()
+    # then the CPU meter is off, and info and metrics say why with the admin's fix
+    info = await get_info(jp_fetch)
+    assert info["features"]["cpu_power"] is False
+    assert "readable by root only" in info["unavailable"]["cpu_power"]
+    assert "energy_uj = 0444" in info["unavailable"]["cpu_power"]
+    response = await jp_fetch("jupyterlab-hpc", "metrics")
+    cpu = json.loads(response.body)["cpu_power"]
+    assert (cpu["available"], cpu["reason"]) == (False, info["unavailable"]["cpu_power"])
+
+
+async def test_info_says_why_there_is_no_gpu(
+    hpc_app: Any, jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a job that was given no GPU (CUDA's empty list)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    await hpc_app.sampler.sample_once()
+    info = await get_info(jp_fetch)
+    assert info["features"]["gpu_power"] is False
+    assert info["unavailable"]["gpu_power"] == "No GPU is allocated to this job."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ from jupyterlab_hpc.power.rapl import (
     zone_watts,
 )
 from tests.support import write_tree
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Two snapshots of a laptop's powercap tree, 5 s apart (a copy of the project's shared fixture).
 SAMPLE_FILE = Path(__file__).parent.parent / "fixtures" / "rapl-sysfs-sample.json"
@@ -428,11 +432,23 @@ def test_root_only_counters_say_how_to_fix_them(tmp_path: Path) -> None:
     assert meter.read().node_watts == pytest.approx(7.0)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
 def test_root_only_counter_file(tmp_path: Path) -> None:
+    # given a real counter file that this user may not read (sysfs makes it root's, mode 0400,
+    # since the CVE-2020-8694 fix; here the test's user owns it, so mode 0000)
     write_tree(tmp_path, zone("intel-rapl:0", "package-0", 0))
     (tmp_path / "intel-rapl:0/energy_uj").chmod(0o000)
-    assert RaplMeter(tmp_path).read().reason == NOT_READABLE
+    # when an unprivileged process reads it: root reads any file through its DAC capabilities,
+    # so as root (CI) the reader runs in a child whose capability bounding set lacks them
+    code = (
+        "import sys; from pathlib import Path; from jupyterlab_hpc.power.rapl import RaplMeter;"
+        " print(RaplMeter(Path(sys.argv[1])).read().reason)"
+    )
+    argv = [sys.executable, "-c", code, str(tmp_path)]
+    if os.geteuid() == 0:
+        argv = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *argv]
+    result = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=REPO)
+    # then the reading says so, with the admin's fix
+    assert result.stdout.strip() == NOT_READABLE
 
 
 def test_other_read_errors_are_reported(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ test.describe('power and CO2 meters', () => {
     const top = page.locator('#jp-top-panel .jp-hpc-MeterGroup');
     await expect(top.locator('.jp-hpc-MemoryMeter')).toHaveText('Mem1.2 / 5.0 GB');
     await expect(top.locator('.jp-hpc-GpuPowerMeter')).toHaveText('GPU514 / 1350 W');
-    await expect(top.locator('.jp-hpc-CpuPowerMeter')).toBeVisible();
+    await expect(top.locator('.jp-hpc-CpuPowerMeter')).toHaveText(/^CPU4[4-6] \/ 120 W$/);
     await expect(top.locator('.jp-hpc-EmissionsMeter')).toBeVisible();
     await expect(page.locator(`${STATUS_BAR} .jp-hpc-Meter:visible`)).toHaveCount(0);
     // At the right end of the top bar.
