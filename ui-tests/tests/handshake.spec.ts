@@ -21,6 +21,8 @@ test.describe('server extension handshake', () => {
         hasText: 'server extension is not running'
       })
     ).toBeVisible({ timeout: 20000 });
-    await expect(page.locator('.jp-hpc-MemoryMeter')).toBeHidden();
+    // (each meter has a view in the status bar and one in the top bar: neither shows)
+    await expect(page.locator('.jp-hpc-Meter:visible')).toHaveCount(0);
+    await expect(page.locator('.jp-hpc-MemoryMeter')).toHaveCount(2);
   });
 });
