@@ -16,6 +16,8 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # packages are pinned to it in package.json's resolutions.
 JUPYTERLAB_VERSION := 4.6.4
 DEMO_PORT ?= 8888
+# `make demo DEMO_HARDWARE=fake`: simulated RAPL, GPUs and grid API (scripts/demo-fake-hardware.py).
+DEMO_HARDWARE ?= real
 
 SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*' 2>/dev/null) \
 	package.json tsconfig.json
@@ -54,8 +56,8 @@ install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install
 .PHONY: lint
 lint: install  ## eslint, prettier, stylelint, ruff
 	$(BIN)/jlpm lint:check
-	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests
-	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py
 
 .PHONY: typecheck
 typecheck: install  ## tsc over sources and tests
@@ -89,7 +91,8 @@ demo: install  ## start JupyterLab with jupyterlab-hpc on 127.0.0.1 and print it
 	mkdir -p .demo/work
 	JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
 		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
-		--ServerApp.root_dir=$(CURDIR)/.demo/work
+		--ServerApp.root_dir=$(CURDIR)/.demo/work \
+		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py)
 
 .PHONY: clean
 clean:  ## remove build outputs (keeps .venv and node_modules)
