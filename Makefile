@@ -6,7 +6,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3
+# Debian's interpreter: the Slurm tests run a server as a non-root user, who must be able to
+# execute the venv's python (a pyenv build under /root would not do).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
@@ -16,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # packages are pinned to it in package.json's resolutions.
 JUPYTERLAB_VERSION := 4.6.4
 DEMO_PORT ?= 8888
-# `make demo DEMO_HARDWARE=fake`: simulated RAPL, GPUs and grid API (scripts/demo-fake-hardware.py).
+# `make demo DEMO_HARDWARE=fake`: simulated RAPL, GPUs and grid API (scripts/demo-fake-hardware.py scripts/slurm-testbed).
 DEMO_HARDWARE ?= real
 
 SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*' 2>/dev/null) \
@@ -56,8 +58,8 @@ install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install
 .PHONY: lint
 lint: install  ## eslint, prettier, stylelint, ruff
 	$(BIN)/jlpm lint:check
-	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py
-	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/slurm-testbed
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/slurm-testbed
 
 .PHONY: typecheck
 typecheck: install  ## tsc over sources and tests
@@ -76,8 +78,8 @@ check-install: install  ## the installed package is a prebuilt, enabled extensio
 	scripts/check-install
 
 .PHONY: test-ui
-test-ui: install  ## Galata UI tests in Debian's Chromium
-	cd ui-tests && $(BIN)/jlpm install && $(BIN)/jlpm playwright test
+test-ui: install testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
+	cd ui-tests && $(BIN)/jlpm install && SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 .PHONY: test
 test: lint typecheck test-js test-py check-install test-ui  ## everything CI runs
@@ -87,12 +89,19 @@ bench: install  ## benchmarks side by side with the anchors (see bench/README.md
 	bench/run $(BENCH_ARGS)
 
 .PHONY: demo
-demo: install  ## start JupyterLab with jupyterlab-hpc on 127.0.0.1 and print its URL
+demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slurm) on 127.0.0.1
 	mkdir -p .demo/work
-	JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
+	SLURM_CONF=$(SLURM_CONF) JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
 		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
 		--ServerApp.root_dir=$(CURDIR)/.demo/work \
-		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py)
+		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py scripts/slurm-testbed)
+
+# The local single-node Slurm of the tests and the demo (scripts/slurm-testbed).
+SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.conf
+
+.PHONY: testbed
+testbed: system-deps  ## start the local single-node Slurm (as root); `scripts/slurm-testbed stop` stops it
+	scripts/slurm-testbed start
 
 .PHONY: clean
 clean:  ## remove build outputs (keeps .venv and node_modules)
