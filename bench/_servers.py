@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import pwd
 import secrets
 import signal
 import socket
@@ -31,6 +32,8 @@ class ServerSpec:
     metrics_path: str
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    # Run the server as this OS user (the harness must be root); None: as the harness.
+    user: str | None = None
 
 
 @dataclass
@@ -98,6 +101,23 @@ def command(spec: ServerSpec, port: int, token: str, root: Path) -> list[str]:
     ]
 
 
+def as_user(user: str, home: Path | None = None) -> dict[str, object]:
+    """Popen keywords that run the child as `user`, with that user's groups only (root only).
+
+    With `home`, the folder tree is handed to the user first (the server writes there).
+    """
+    entry = pwd.getpwnam(user)
+    if home is not None:
+        for path in (home, *home.rglob("*")):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    groups = os.getgrouplist(user, entry.pw_gid)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": groups}
+
+
+def user_env(user: str, home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "USER": user, "LOGNAME": user}
+
+
 def start(spec: ServerSpec, workdir: Path) -> Server:
     home = workdir / spec.key
     root = home / "root"
@@ -105,15 +125,22 @@ def start(spec: ServerSpec, workdir: Path) -> Server:
     port = free_port()
     token = secrets.token_hex(16)
     log_path = workdir / f"{spec.key}.log"
+    env = clean_env(spec, home)
+    identity: dict[str, object] = {}
+    if spec.user is not None:
+        workdir.chmod(0o755)  # the user must reach its home below it
+        env.update(user_env(spec.user, home))
+        identity = as_user(spec.user, home)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             command(spec, port, token, root),
-            env=clean_env(spec, home),
+            env=env,
             cwd=root,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: stopped as a group, immune to ^C
+            **identity,  # type: ignore[arg-type]
         )
     return Server(spec=spec, proc=proc, port=port, token=token, log_path=log_path)
 

@@ -1,7 +1,7 @@
 """Create (idempotently) the virtualenv that runs the anchors.
 
-The anchors are jupyter-resource-usage and jupyter-power-usage, side by side in one venv
-(they do not conflict; each anchor server disables the other's extension).
+The anchors are jupyter-resource-usage, jupyter-power-usage and jupyterlab-slurm, side by
+side in one venv (they do not conflict; each anchor server disables the others' extensions).
 
 Run with *our* virtualenv's Python. Every distribution installed there (except our own
 package and the packaging tools) becomes a pin in a constraints file, and the anchor venv
@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ANCHOR_DISTS = ("jupyter-resource-usage", "jupyter-power-usage")
+ANCHOR_DISTS = ("jupyter-resource-usage", "jupyter-power-usage", "jupyterlab-slurm")
 STACK = ("jupyter_server", "tornado", "jupyterlab")
 SKIP = {"jupyterlab-hpc", "jupyterlab_hpc", "pip", "setuptools", "wheel"}
 MARKER = "bench-anchor.json"

@@ -174,8 +174,9 @@ def ours_spec(powercap_root: Path | None) -> ServerSpec:
 
 
 def anchor_specs(venv: Path, powercap_root: Path | None) -> dict[str, ServerSpec]:
-    """The anchors share one venv: each server turns the other anchor's extension off."""
+    """The anchors share one venv: each server turns the other anchors' extensions off."""
     python = venv / "bin" / "python"
+    no_slurm = "--ServerApp.jpserver_extensions=jupyterlab_slurm=False"  # bench_slurm.py's
     no_power = "--ServerApp.jpserver_extensions=jupyter_power_usage=False"
     no_resource = "--ServerApp.jpserver_extensions=jupyter_resource_usage=False"
     power_env = {}
@@ -187,21 +188,25 @@ def anchor_specs(venv: Path, powercap_root: Path | None) -> dict[str, ServerSpec
         }
     return {
         ANCHOR: ServerSpec(
-            ANCHOR, "resource-usage (defaults)", python, "api/metrics/v1", args=(no_power,)
+            ANCHOR, "resource-usage (defaults)", python, "api/metrics/v1", args=(no_power, no_slurm)
         ),
         ANCHOR_NOPROM: ServerSpec(
             ANCHOR_NOPROM,
             "resource-usage (Prometheus off)",
             python,
             "api/metrics/v1",
-            args=(no_power, "--ResourceUseDisplay.enable_prometheus_metrics=False"),
+            args=(
+                no_power,
+                no_slurm,
+                "--ResourceUseDisplay.enable_prometheus_metrics=False",
+            ),
         ),
         ANCHOR_POWER: ServerSpec(
             ANCHOR_POWER,
             "power-usage (defaults)",
             python,
             "api/metrics/v1/power_usage",
-            args=(no_resource,),
+            args=(no_resource, no_slurm),
             env=power_env,
         ),
     }

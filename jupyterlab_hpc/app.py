@@ -24,6 +24,13 @@ from .metrics.sampler import MetricsSampler
 from .power.config import HPCPower
 from .power.cpu import CpuPowerReader
 from .power.gpu import GpuPowerReader
+from .slurm.actions import SlurmActions
+from .slurm.config import HPCSlurm
+from .slurm.queue import JobQueue
+from .slurm.routes import slurm_routes
+from .slurm.runner import SlurmRunner
+from .slurm.session import SessionJob
+from .slurm.users import server_user
 
 
 class HPCApp(ExtensionApp):
@@ -31,20 +38,24 @@ class HPCApp(ExtensionApp):
 
     name = "jupyterlab_hpc"
     load_other_extensions = True
-    classes: ClassVar[list[type[Configurable]]] = [HPCMemory, HPCPower, HPCEmissions]
+    classes: ClassVar[list[type[Configurable]]] = [HPCMemory, HPCPower, HPCEmissions, HPCSlurm]
 
     sampler: MetricsSampler | None = None
     factor_source: FactorSource | None = None
     emissions: EmissionsAccount | None = None
     gpu: GpuPowerReader | None = None
+    jobs: JobQueue | None = None
+    slurm_actions: SlurmActions | None = None
+    session_job: SessionJob | None = None
 
     def initialize_settings(self) -> None:
-        """Read the configurables and build the one sampler of this server."""
+        """Read the configurables; build the one sampler and the one job queue of this server."""
         # parent=self: the ExtensionApp holds the ServerApp's whole config (config files and
         # command line), so c.HPCMemory.* set anywhere reaches these objects.
         self.memory_config = HPCMemory(parent=self)
         self.power_config = HPCPower(parent=self)
         self.emissions_config = HPCEmissions(parent=self)
+        self.slurm_config = HPCSlurm(parent=self)
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
@@ -73,13 +84,41 @@ class HPCApp(ExtensionApp):
             history_size=self.power_config.history_size,
             log=self.log,
         )
+        self._initialize_slurm()
+
+    def _initialize_slurm(self) -> None:
+        """The one job queue of this server, the job actions and the session's own job."""
+        runner = SlurmRunner(timeout_s=self.slurm_config.command_timeout)
+        # The OS user this server runs as: never $USER, never the Jupyter identity.
+        user = server_user()
+        self.jobs = JobQueue(
+            runner, user=user, poll_interval_s=self.slurm_config.poll_interval, log=self.log
+        )
+        self.slurm_actions = SlurmActions(
+            runner,
+            root_dir=self._root_dir(),
+            user=user,
+            history_ttl_s=self.slurm_config.poll_interval,
+        )
+        self.session_job = SessionJob(runner)
+
+    def _root_dir(self) -> str:
+        """The folder the file browser shows: where submitted scripts must lie."""
+        contents = getattr(self.serverapp, "contents_manager", None)
+        return str(getattr(contents, "root_dir", None) or self.serverapp.root_dir)
 
     def initialize_handlers(self) -> None:
         """Add the routes of every concern."""
-        assert self.sampler is not None
+        assert self.sampler is not None and self.session_job is not None
+        assert self.jobs is not None and self.slurm_actions is not None
         self.handlers.extend(metrics_routes(self.sampler))
         self.handlers.extend(
-            info_routes(self.sampler, __version__, self.power_config.sample_interval)
+            info_routes(
+                self.sampler, __version__, self.power_config.sample_interval, self.session_job
+            )
+        )
+        self.handlers.extend(
+            slurm_routes(self.jobs, self.slurm_actions, self.slurm_config.history_days)
         )
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
@@ -99,6 +138,10 @@ class HPCApp(ExtensionApp):
             self.emissions.save()
         if self.gpu is not None:
             self.gpu.close()
+        if self.jobs is not None:
+            await self.jobs.close()
+        if self.session_job is not None:
+            await self.session_job.close()
 
     def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         """The emissions section: this sample's CPU + GPU watts, integrated (sampler thread)."""

@@ -59,8 +59,13 @@ async def run_command(
     timeout_s: float,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    input: bytes | str | None = None,
 ) -> CommandResult:
-    """Run argv to its end and return its output; kill its process group after timeout_s."""
+    """Run argv to its end and return its output; kill its process group after timeout_s.
+
+    `input` is written to the command's stdin (text as UTF-8), which is then closed; without
+    it stdin is /dev/null.
+    """
     argv = tuple(str(item) for item in argv)
     if not argv:
         raise ValueError("run_command needs at least the executable in argv")
@@ -69,7 +74,7 @@ async def run_command(
         process = await asyncio.create_subprocess_exec(
             *argv,
             # Nothing ever waits for input that will not come.
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=None if env is None else dict(env),
@@ -81,7 +86,8 @@ async def run_command(
             argv, f"{argv[0]} could not be started: {error.strerror or error}"
         ) from error
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
+        data = input.encode("utf-8") if isinstance(input, str) else input
+        stdout, stderr = await asyncio.wait_for(process.communicate(data), timeout_s)
     except asyncio.TimeoutError:
         _kill_group(process.pid)
         await process.wait()

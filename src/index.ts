@@ -7,11 +7,15 @@ import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
 import { metricsPlugin } from './metrics/plugin';
 import { powerPlugin } from './power/plugin';
+import { sessionPlugin } from './session/plugin';
+import { slurmPlugin } from './slurm/plugin';
+import { submitPlugin } from './slurm/submitplugin';
 
 export { HPCClient, HPCRequestError, IHPCClient } from './api/client';
 export * from './api/types';
 export { IMeterRegistry, MeterPlacement } from './meters/tokens';
 export { IMetricsModel } from './metrics/tokens';
+export { ISlurmQueueModel } from './slurm/tokens';
 
 /** Every plugin of jupyterlab-hpc, one per concern. */
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
@@ -21,7 +25,10 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   memoryPlugin,
   powerPlugin,
   emissionsPlugin,
-  historyPlugin
+  historyPlugin,
+  slurmPlugin,
+  submitPlugin,
+  sessionPlugin
 ];
 
 export default plugins;

@@ -44,3 +44,39 @@ async def test_route_refuses_users_not_authorized_on_jupyterlab_hpc(
     with pytest.raises(HTTPClientError) as raised:
         await jp_fetch(*route.split("/"))
     assert raised.value.code == 403
+
+
+# Every verb of the Slurm routes; job 1 need not exist: authorization comes first.
+SLURM_ROUTES = [
+    ("GET", "jupyterlab-hpc/slurm/jobs"),
+    ("POST", "jupyterlab-hpc/slurm/jobs"),
+    ("GET", "jupyterlab-hpc/slurm/jobs/1"),
+    ("DELETE", "jupyterlab-hpc/slurm/jobs/1"),
+    ("POST", "jupyterlab-hpc/slurm/jobs/1/hold"),
+    ("POST", "jupyterlab-hpc/slurm/jobs/1/release"),
+    ("GET", "jupyterlab-hpc/slurm/history"),
+]
+
+
+@pytest.mark.parametrize(("method", "route"), SLURM_ROUTES)
+async def test_slurm_route_refuses_requests_without_credentials(
+    hpc_app: Any, http_server_client: Any, jp_base_url: str, method: str, route: str
+) -> None:
+    response = await http_server_client.fetch(
+        jp_base_url + route,
+        method=method,
+        body="{}" if method == "POST" else None,
+        raise_error=False,
+        follow_redirects=False,
+    )
+    assert response.code in (401, 403)
+
+
+@pytest.mark.parametrize("hpc_config", [{"ServerApp": {"authorizer_class": DenyHPC}}])
+@pytest.mark.parametrize(("method", "route"), SLURM_ROUTES)
+async def test_slurm_route_refuses_users_not_authorized_on_jupyterlab_hpc(
+    hpc_app: Any, jp_fetch: Any, method: str, route: str
+) -> None:
+    with pytest.raises(HTTPClientError) as raised:
+        await jp_fetch(*route.split("/"), method=method, body="{}" if method == "POST" else None)
+    assert raised.value.code == 403

@@ -123,6 +123,14 @@ async def test_stdin_is_closed_so_a_prompt_does_not_hang() -> None:
     assert "EOFError" in result.stderr
 
 
+@pytest.mark.parametrize("given", ["#!/bin/bash\necho é\n", "#!/bin/bash\necho é\n".encode()])
+async def test_input_is_the_commands_whole_stdin(given: str | bytes) -> None:
+    # sbatch reads a script given as text from its stdin, to the end
+    code = "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"
+    result = await run_command(python(code), timeout_s=10, input=given)
+    assert result.stdout == "#!/bin/bash\necho é\n"
+
+
 async def test_command_runs_in_a_session_of_its_own() -> None:
     result = await run_command(python("import os; print(os.getsid(0), os.getpid())"), timeout_s=10)
     session, pid = result.stdout.split()

@@ -44,3 +44,7 @@ c.HPCPower.gpu_backend = "nvidia-smi"  # noqa: F821
 c.HPCPower.nvidia_smi = str(fake_hardware.FAKE_NVIDIA_SMI)  # noqa: F821
 c.HPCEmissions.provider = "rte-eco2mix"  # noqa: F821
 c.HPCEmissions.url = fake_hardware.start_grid_api()  # noqa: F821
+
+# Slurm: the project's testbed (scripts/slurm-testbed, started by `make test-ui`).
+os.environ.setdefault("SLURM_CONF", "/tmp/jupyterlab-hpc-testbed/etc/slurm.conf")
+c.HPCSlurm.poll_interval = 1  # noqa: F821

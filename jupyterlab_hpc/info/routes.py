@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Mapping
+import shutil
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -12,12 +11,15 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..metrics.sampler import MetricsSampler
+from ..slurm.session import SessionJob
 
 AUTH_RESOURCE = "jupyterlab_hpc"
 
 # The info answer must not hang on a stuck sampler: it only needs to know which meters
 # can be read at all.
 FIRST_SAMPLE_TIMEOUT_S = 5.0
+# ...nor on a Slurm controller that does not answer: the job's limit then comes later.
+SESSION_JOB_TIMEOUT_S = 3.0
 
 SANDBOX_NOT_CONFIGURED = "Sandbox mode is not configured for this server."
 
@@ -37,13 +39,13 @@ class InfoHandler(APIHandler):
         sampler: MetricsSampler,
         version: str,
         sample_interval_s: float,
-        environ: Mapping[str, str] | None = None,
+        session_job: SessionJob,
     ) -> None:
         """Receive what the answer is made of."""
         self._sampler = sampler
         self._version = version
         self._sample_interval_s = sample_interval_s
-        self._environ = os.environ if environ is None else environ
+        self._session_job = session_job
 
     @web.authenticated
     @authorized
@@ -64,13 +66,14 @@ class InfoHandler(APIHandler):
                     "version": self._version,
                     "features": {
                         **measured,
-                        "slurm": False,
+                        # Slurm's clients are found on PATH, as users' own shells find them.
+                        "slurm": shutil.which("squeue") is not None,
                         "apps": False,
                         "filesystems": False,
                     },
                     "sandbox": {"enabled": False, "reason": SANDBOX_NOT_CONFIGURED},
                     "banner": None,
-                    "job": self._job(),
+                    "job": await self._session_job.current(SESSION_JOB_TIMEOUT_S),
                     "hub": None,
                     "sample_interval_s": self._sample_interval_s,
                     "unavailable": reasons,
@@ -78,17 +81,15 @@ class InfoHandler(APIHandler):
             )
         )
 
-    def _job(self) -> dict[str, Any] | None:
-        job_id = self._environ.get("SLURM_JOB_ID")
-        if not job_id:
-            return None
-        # Time limit and end time need squeue; they come with the session concern.
-        return {"id": job_id, "time_limit_s": None, "end_time": None}
-
 
 def info_routes(
-    sampler: MetricsSampler, version: str, sample_interval_s: float
+    sampler: MetricsSampler, version: str, sample_interval_s: float, session_job: SessionJob
 ) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
-    kwargs = {"sampler": sampler, "version": version, "sample_interval_s": sample_interval_s}
+    kwargs = {
+        "sampler": sampler,
+        "version": version,
+        "sample_interval_s": sample_interval_s,
+        "session_job": session_job,
+    }
     return [(r"jupyterlab-hpc/info", InfoHandler, kwargs)]

@@ -3,9 +3,22 @@
  * against the real server (tests/golden/), so the two sides cannot drift.
  */
 import { ServerConnection } from '@jupyterlab/services';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import { IHPCClient } from '../api/client';
-import { IHistory, IInfo, IMetrics } from '../api/types';
+import {
+  IHistory,
+  IInfo,
+  IMetrics,
+  ISlurmHistory,
+  ISlurmJobDetails,
+  ISlurmJobs,
+  ISlurmSubmitResult,
+  SlurmScope,
+  SlurmSubmitRequest
+} from '../api/types';
+import * as contract from './slurm/contract';
 
 import goldenInfo from '../../tests/golden/info.json';
 import goldenMetrics from '../../tests/golden/metrics.json';
@@ -24,6 +37,38 @@ export function metrics(): IMetrics {
 /** A deep copy of the golden `GET metrics/history` answer. */
 export function history(): IHistory {
   return JSON.parse(JSON.stringify(goldenHistory));
+}
+
+/**
+ * A deep copy of a golden answer of the server (tests/golden/<name>), or of
+ * the contract's example while the server side has not written it yet.
+ */
+function golden<T>(name: string, fallback: T): T {
+  const file = path.join(__dirname, '..', '..', 'tests', 'golden', name);
+  const value: unknown = fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, 'utf8'))
+    : fallback;
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** `GET slurm/jobs`. */
+export function slurmJobs(): ISlurmJobs {
+  return golden('slurm-jobs.json', contract.JOBS);
+}
+
+/** `GET slurm/jobs/{id}`. */
+export function slurmJob(): ISlurmJobDetails {
+  return golden('slurm-job.json', contract.JOB);
+}
+
+/** `GET slurm/history`. */
+export function slurmHistory(): ISlurmHistory {
+  return golden('slurm-history.json', contract.HISTORY);
+}
+
+/** `POST slurm/jobs`. */
+export function slurmSubmit(): ISlurmSubmitResult {
+  return golden('slurm-submit.json', contract.SUBMIT);
 }
 
 /** One recorded call of the fake `fetch`. */
@@ -87,6 +132,67 @@ export class FakeClient implements IHPCClient {
 
   history(): Promise<IHistory> {
     return Promise.resolve(history());
+  }
+
+  /** The scopes of every `slurmJobs` call. */
+  jobsCalls: SlurmScope[] = [];
+  nextJobs: (scope: SlurmScope) => Promise<ISlurmJobs> = async scope => ({
+    ...slurmJobs(),
+    scope
+  });
+  /** Every job action, as `"cancel 1234"`, in order. */
+  actions: string[] = [];
+  nextAction: (verb: string, id: string) => Promise<void> = async () =>
+    undefined;
+  /** The bodies of every `submitJob` call. */
+  submitted: SlurmSubmitRequest[] = [];
+  nextSubmit: (request: SlurmSubmitRequest) => Promise<ISlurmSubmitResult> =
+    async () => slurmSubmit();
+  nextDetails: (id: string) => Promise<ISlurmJobDetails> = async () =>
+    slurmJob();
+  nextSlurmHistory: (days?: number) => Promise<ISlurmHistory> = async () =>
+    slurmHistory();
+
+  /** Whether each `slurmJobs` call asked past the browser's cache. */
+  jobsFresh: boolean[] = [];
+
+  slurmJobs(
+    scope: SlurmScope,
+    options: { fresh?: boolean } = {}
+  ): Promise<ISlurmJobs> {
+    this.jobsCalls.push(scope);
+    this.jobsFresh.push(!!options.fresh);
+    return this.nextJobs(scope);
+  }
+
+  submitJob(request: SlurmSubmitRequest): Promise<ISlurmSubmitResult> {
+    this.submitted.push(request);
+    return this.nextSubmit(request);
+  }
+
+  jobDetails(id: string): Promise<ISlurmJobDetails> {
+    return this.nextDetails(id);
+  }
+
+  cancelJob(id: string): Promise<void> {
+    return this._act('cancel', id);
+  }
+
+  holdJob(id: string): Promise<void> {
+    return this._act('hold', id);
+  }
+
+  releaseJob(id: string): Promise<void> {
+    return this._act('release', id);
+  }
+
+  slurmHistory(days?: number): Promise<ISlurmHistory> {
+    return this.nextSlurmHistory(days);
+  }
+
+  private _act(verb: string, id: string): Promise<void> {
+    this.actions.push(`${verb} ${id}`);
+    return this.nextAction(verb, id);
   }
 }
 

@@ -128,3 +128,93 @@ export interface IHistorySample {
 export interface IHistory {
   samples: IHistorySample[];
 }
+
+/** Whose jobs `GET slurm/jobs` lists: the server's OS user's, or everyone's. */
+export type SlurmScope = 'mine' | 'all';
+
+/** One line of `squeue`, parsed by the server; text exactly as Slurm prints it. */
+export interface ISlurmJob {
+  /** The id as squeue's `%i` prints it: `1234`, `1235_3`, `1236_[1-3]`, `1237+0`. */
+  id: string;
+  /** The numeric job id (`%A`). */
+  job_id: string;
+  /** The array index or range (`%K`), null outside arrays. */
+  array_task_id: string | null;
+  name: string;
+  user: string;
+  /** The long state, e.g. `PENDING`, `RUNNING`, `COMPLETING`. */
+  state: string;
+  partition: string;
+  /** The node list, null while pending. */
+  nodes: string | null;
+  num_nodes: number;
+  time_used_s: number | null;
+  /** Null when unlimited. */
+  time_limit_s: number | null;
+  /** Why the job waits, e.g. `Resources`, `JobHeldUser`, or `None`. */
+  reason: string;
+  held: boolean;
+  submit_time: string | null;
+  work_dir: string | null;
+}
+
+/** `GET slurm/jobs`: the queue as the server last saw it. */
+export interface ISlurmJobs {
+  jobs: ISlurmJob[];
+  scope: SlurmScope;
+  /** The OS user the server (and every Slurm command) runs as. */
+  user: string;
+  /** When these data were fetched from squeue. */
+  fetched_at: string | null;
+  /** Whether the last squeue failed and these data are older. */
+  stale: boolean;
+  /** The failure text of the last squeue, when it failed. */
+  error: string | null;
+  /** How often the server refreshes its cache, in seconds. */
+  poll_interval_s: number;
+}
+
+/** The body of `POST slurm/jobs`: a script file, or a script's text and folder. */
+export type SlurmSubmitRequest =
+  { path: string } | { script: string; cwd: string };
+
+/** `POST slurm/jobs` (201): the new job and sbatch's own message. */
+export interface ISlurmSubmitResult {
+  id: string;
+  message: string;
+}
+
+/** `GET slurm/jobs/{id}`: every `scontrol show job -o` field and the output files. */
+export interface ISlurmJobDetails {
+  id: string;
+  fields: { [key: string]: string };
+  stdout_path: string | null;
+  stderr_path: string | null;
+  /** Relative to the server root, or null when outside it. */
+  stdout_relative: string | null;
+  stderr_relative: string | null;
+}
+
+/** One finished job of `GET slurm/history`. */
+export interface ISlurmHistoryJob {
+  id: string;
+  name: string;
+  user: string;
+  state: string;
+  partition: string;
+  nodes: string | null;
+  submit_time: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  elapsed_s: number | null;
+  exit_code: string | null;
+  work_dir: string | null;
+}
+
+/** `GET slurm/history`: finished jobs, or why the cluster keeps none. */
+export interface ISlurmHistory {
+  available: boolean;
+  source: string | null;
+  reason: string | null;
+  jobs: ISlurmHistoryJob[];
+}

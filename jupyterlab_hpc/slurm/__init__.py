@@ -1,0 +1,1 @@
+"""The Slurm job panel's server side: one shared squeue cache, job actions, history."""

@@ -1,0 +1,58 @@
+"""Admin settings for the Slurm job panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from traitlets import Float, Int, TraitError, validate
+from traitlets.config import Configurable
+
+
+class HPCSlurm(Configurable):
+    """How often this server may ask Slurm, how long it waits, how far history goes back."""
+
+    poll_interval = Float(
+        15.0,
+        help="""Minimum seconds between two `squeue` calls of this Jupyter server (15).
+
+        Every browser tab of the server shares one cached job list: however many tabs
+        poll, slurmctld sees at most one `squeue` per interval for the user's jobs (and one
+        more when someone asks for the whole queue). After a failure the server waits up to
+        4 times longer before it asks again. Cancel, hold, release and submit refresh the
+        list at once.
+        """,
+    ).tag(config=True)
+
+    command_timeout = Float(
+        10.0,
+        help="""Seconds a Slurm command (squeue, sbatch, scontrol, sacct...) may run (10).
+
+        A command still running then is killed and the request fails with a timeout. Slurm's
+        clients wait about 9 s for a controller that does not answer before they give up:
+        keep this above that, so users see Slurm's own error message.
+        """,
+    ).tag(config=True)
+
+    history_days = Int(
+        7,
+        help="""Days of finished jobs the job history shows by default (7).
+
+        History comes from `sacct` (slurmdbd), or from `sacct -c` where the cluster only
+        keeps a job completion file (JobCompType=jobcomp/filetxt).
+        """,
+    ).tag(config=True)
+
+    @validate("poll_interval", "command_timeout")
+    def _validate_seconds(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not value > 0:
+            name = proposal["trait"].name
+            raise TraitError(f"HPCSlurm.{name} must be > 0 seconds, not {value}.")
+        return value
+
+    @validate("history_days")
+    def _validate_history_days(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise TraitError(f"HPCSlurm.history_days must be at least 1, not {value}.")
+        return value

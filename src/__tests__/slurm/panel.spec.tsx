@@ -1,0 +1,261 @@
+import { HPCRequestError } from '../../api/client';
+import { SlurmPanel } from '../../slurm/panel';
+import { job, JOBS } from './contract';
+import * as fakes from '../fakes';
+import { copy, find, ids, openPanel, rows, settle, type } from './utils';
+
+describe('SlurmPanel', () => {
+  let client: fakes.FakeClient;
+  let panel: SlurmPanel;
+
+  beforeEach(() => {
+    client = new fakes.FakeClient();
+    // The contract's example has one job of each kind these tests need.
+    client.nextJobs = async scope => ({ ...copy(JOBS), scope });
+  });
+
+  afterEach(() => {
+    panel?.model?.dispose();
+    panel?.dispose();
+    jest.restoreAllMocks();
+  });
+
+  it("renders the server's golden answer exactly", async () => {
+    const golden = fakes.slurmJobs();
+    client.nextJobs = async () => golden;
+    ({ panel } = await openPanel(client));
+
+    // Sorted by id, as the table starts
+    const sorted = golden.jobs
+      .slice()
+      .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+    expect(ids(panel)).toEqual(sorted.map(job => job.id));
+    rows(panel).forEach((row, i) => {
+      const job = sorted[i];
+      expect(find(row, 'jp-hpc-SlurmJob-name').textContent).toBe(job.name);
+      expect(find(row, 'jp-hpc-SlurmState').textContent).toBe(job.state);
+      expect(row.querySelector('.jp-hpc-SlurmHeld') !== null).toBe(job.held);
+    });
+  });
+
+  it('is a sidebar panel with an icon and a caption', async () => {
+    ({ panel } = await openPanel(client));
+
+    expect(panel.id).toBe('jupyterlab-hpc-slurm');
+    expect(panel.title.caption).toBe('Slurm jobs');
+    expect(panel.title.icon).toBeTruthy();
+  });
+
+  it('shows one row per job, with state badges, arrays and held jobs', async () => {
+    ({ panel } = await openPanel(client));
+
+    expect(rows(panel)).toHaveLength(JOBS.jobs.length);
+    const row = rows(panel).find(row => row.dataset.jobId === '1236_[1-3]')!;
+    expect(find(row, 'jp-hpc-SlurmJob-details').textContent).toBe('1236_[1-3]');
+    expect(find(row, 'jp-hpc-SlurmState').className).toBe(
+      'jp-hpc-SlurmState jp-mod-pending'
+    );
+    const held = rows(panel).find(row => row.dataset.jobId === '1237')!;
+    expect(find(held, 'jp-hpc-SlurmHeld').textContent).toBe('held');
+    expect(find(held, 'jp-hpc-SlurmJob-time').textContent).toBe(
+      '0:00 / unlimited'
+    );
+    const running = rows(panel).find(row => row.dataset.jobId === '1234')!;
+    expect(find(running, 'jp-hpc-SlurmState').classList).toContain(
+      'jp-mod-running'
+    );
+    expect(running.querySelector('.jp-hpc-SlurmHeld')).toBeNull();
+  });
+
+  it('renders names exactly: spaces, pipes, tags, quotes and unicode', async () => {
+    const names = [
+      '  two  spaces  ',
+      'a|b|c',
+      '<b>bold</b><img src=x onerror=alert(1)>',
+      '"double" & \'single\'',
+      'ünïcödé 🚀 名前'
+    ];
+    client.nextJobs = async scope => ({
+      ...JOBS,
+      scope,
+      jobs: names.map((name, i) => job({ id: String(100 + i), name }))
+    });
+    ({ panel } = await openPanel(client));
+
+    const cells = rows(panel).map(row => find(row, 'jp-hpc-SlurmJob-name'));
+    expect(cells.map(cell => cell.textContent)).toEqual(names);
+    expect(cells.map(cell => cell.title)).toEqual(names);
+    expect(panel.node.querySelector('.jp-hpc-SlurmTable b, img')).toBeNull();
+  });
+
+  it('sorts by a column header, then the other way, and says so', async () => {
+    ({ panel } = await openPanel(client));
+    const header = find(panel.node, 'jp-hpc-SlurmTable-name');
+    const button = find<HTMLButtonElement>(header, 'jp-hpc-SlurmTable-sort');
+    const byName = (ascending: boolean) =>
+      JOBS.jobs
+        .slice()
+        .sort(
+          (a, b) =>
+            (ascending ? 1 : -1) *
+            a.name.localeCompare(b.name, undefined, { numeric: true })
+        )
+        .map(job => job.id);
+
+    expect(
+      find(panel.node, 'jp-hpc-SlurmTable-id').getAttribute('aria-sort')
+    ).toBe('ascending');
+    button.click();
+    await settle();
+    expect(ids(panel)).toEqual(byName(true));
+    expect(header.getAttribute('aria-sort')).toBe('ascending');
+
+    button.click();
+    await settle();
+    expect(ids(panel)).toEqual(byName(false));
+    expect(header.getAttribute('aria-sort')).toBe('descending');
+    expect(
+      find(panel.node, 'jp-hpc-SlurmTable-id').getAttribute('aria-sort')
+    ).toBe('none');
+  });
+
+  it('filters on id, name, state, partition and reason', async () => {
+    ({ panel } = await openPanel(client));
+    const filter = find<HTMLInputElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-filter'
+    );
+
+    type(filter, 'jobheld');
+    await settle();
+    expect(ids(panel)).toEqual(['1237']);
+
+    type(filter, '1236_[');
+    await settle();
+    expect(ids(panel)).toEqual(['1236_[1-3]']);
+
+    type(filter, 'no such job');
+    await settle();
+    expect(rows(panel)).toHaveLength(0);
+    expect(find(panel.node, 'jp-hpc-SlurmPanel-empty').textContent).toBe(
+      'No jobs match the filter.'
+    );
+  });
+
+  it('says so when the queue is empty', async () => {
+    client.nextJobs = async scope => ({ ...JOBS, scope, jobs: [] });
+    ({ panel } = await openPanel(client));
+
+    expect(panel.node.querySelector('.jp-hpc-SlurmTable')).toBeNull();
+    expect(find(panel.node, 'jp-hpc-SlurmPanel-empty').textContent).toBe(
+      'No jobs in the queue.'
+    );
+  });
+
+  it('shows a 503 as an error with Retry, never as an empty queue', async () => {
+    const calls = jest
+      .fn()
+      .mockRejectedValueOnce(
+        new HPCRequestError({
+          status: 503,
+          message: 'squeue: error: Unable to contact slurm controller',
+          url: 'http://localhost/jupyterlab-hpc/slurm/jobs'
+        })
+      )
+      .mockImplementation(async () => JOBS);
+    client.nextJobs = calls;
+    ({ panel } = await openPanel(client));
+
+    const error = find(panel.node, 'jp-hpc-SlurmPanel-error');
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent).toContain(
+      'squeue: error: Unable to contact slurm controller'
+    );
+    expect(panel.node.querySelector('.jp-hpc-SlurmPanel-empty')).toBeNull();
+    expect(panel.node.querySelector('.jp-hpc-SlurmTable')).toBeNull();
+
+    find<HTMLButtonElement>(error, 'jp-hpc-SlurmPanel-retry').click();
+    await settle();
+
+    expect(calls).toHaveBeenCalledTimes(2);
+    expect(panel.node.querySelector('.jp-hpc-SlurmPanel-error')).toBeNull();
+    expect(rows(panel).length).toBeGreaterThan(0);
+  });
+
+  it('tells the age of the data, and warns when they are stale', async () => {
+    const fetched = Date.parse(JOBS.fetched_at!);
+    jest.spyOn(Date, 'now').mockReturnValue(fetched + 12000);
+    client.nextJobs = async scope => ({
+      ...JOBS,
+      scope,
+      stale: true,
+      error: 'squeue: error: Unable to contact slurm controller'
+    });
+    ({ panel } = await openPanel(client));
+
+    expect(find(panel.node, 'jp-hpc-SlurmPanel-age').textContent).toBe(
+      'Updated 12 s ago'
+    );
+    const banner = find(panel.node, 'jp-hpc-SlurmPanel-stale');
+    expect(banner.textContent).toContain('12 s ago');
+    expect(banner.textContent).toContain(
+      'squeue: error: Unable to contact slurm controller'
+    );
+    expect(rows(panel).length).toBeGreaterThan(0);
+  });
+
+  it('switches between my jobs and all jobs, with their owners', async () => {
+    ({ panel } = await openPanel(client));
+    const all = find<HTMLButtonElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-scope-all'
+    );
+    expect(all.getAttribute('aria-pressed')).toBe('false');
+    expect(panel.node.querySelector('.jp-hpc-SlurmTable-user')).toBeNull();
+
+    all.click();
+    await settle();
+
+    expect(client.jobsCalls).toEqual(['mine', 'all']);
+    expect(all.getAttribute('aria-pressed')).toBe('true');
+    expect(panel.node.querySelector('.jp-hpc-SlurmTable-user')).not.toBeNull();
+  });
+
+  it('shows the history, or why there is none', async () => {
+    client.nextSlurmHistory = async () => ({
+      available: false,
+      source: null,
+      reason: 'Job accounting is not enabled on this cluster.',
+      jobs: []
+    });
+    ({ panel } = await openPanel(client));
+
+    find<HTMLButtonElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-tab-history'
+    ).click();
+    await settle();
+
+    expect(
+      find(panel.node, 'jp-hpc-SlurmHistory-unavailable').textContent
+    ).toBe('Job accounting is not enabled on this cluster.');
+  });
+
+  it('lists finished jobs in the History tab', async () => {
+    ({ panel } = await openPanel(client));
+
+    find<HTMLButtonElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-tab-history'
+    ).click();
+    await settle();
+
+    const history = fakes.slurmHistory();
+    const shown = panel.node.querySelectorAll('.jp-hpc-SlurmHistory-job');
+    expect(shown).toHaveLength(history.jobs.length);
+    const queue = panel.node.querySelector<HTMLElement>(
+      '#jp-hpc-SlurmPanel-view-queue'
+    );
+    expect(queue?.hidden).toBe(true);
+  });
+});

@@ -1,0 +1,236 @@
+"""Parsers of squeue, scontrol, sacct and sbatch output, on text the testbed's Slurm printed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from jupyterlab_hpc.slurm.parse import (
+    parse_duration,
+    parse_key_values,
+    parse_local_time,
+    parse_sacct,
+    parse_scontrol_jobs,
+    parse_squeue,
+    parse_submitted,
+    squeue_format,
+)
+
+US, RS = "\x1f", "\x1e"
+NAME = 'my job | it\'s "q"\tTab é ünï ' + "x" * 92
+
+
+def squeue_line(*fields: str) -> str:
+    return US.join(fields) + RS + "\n"
+
+
+# As squeue 22.05 printed the testbed's queue: a held array, a held job, a running one.
+SQUEUE = (
+    squeue_line(
+        "4_[1-3]", "4", "arr", "alice", "PENDING", "debug", "", "1", "0:00", "UNLIMITED",
+        "JobHeldUser", "2026-11-23T12:43:35", "/tmp/exp",
+    )
+    + squeue_line(
+        "3", "3", NAME, "alice", "PENDING", "debug", "", "1", "0:00", "1-00:00:00",
+        "JobHeldUser", "2026-11-23T12:43:35", "/home/alice/my dir",
+    )
+    + squeue_line(
+        "5", "5", "run", "bob", "RUNNING", "debug", "localhost", "1", "1:02:03", "5:00",
+        "None", "2026-11-23T12:43:35", "/tmp/exp",
+    )
+)  # fmt: skip
+
+
+@pytest.fixture
+def paris() -> Iterator[None]:
+    """The server's local time zone is Paris (UTC+1 in November)."""
+    saved = time.tzname
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "Europe/Paris")
+        time.tzset()
+        yield
+    time.tzset()
+    assert time.tzname == saved
+
+
+def test_the_format_asks_for_every_field_once_with_separators() -> None:
+    assert squeue_format() == US.join("%i %A %j %u %T %P %N %D %M %l %r %V %Z".split()) + RS
+
+
+def test_squeue_jobs_keep_names_exactly(paris: None) -> None:
+    jobs = parse_squeue(SQUEUE)
+    assert [job["id"] for job in jobs] == ["4_[1-3]", "3", "5"]
+    assert jobs[1]["name"] == NAME and len(NAME) == 120
+    assert jobs[1]["work_dir"] == "/home/alice/my dir"
+    assert jobs[1] == {
+        "id": "3",
+        "job_id": "3",
+        "array_task_id": None,
+        "name": NAME,
+        "user": "alice",
+        "state": "PENDING",
+        "partition": "debug",
+        "nodes": None,
+        "num_nodes": 1,
+        "time_used_s": 0,
+        "time_limit_s": 86400,
+        "reason": "JobHeldUser",
+        "held": True,
+        "submit_time": "2026-11-23T11:43:35.000Z",
+        "work_dir": "/home/alice/my dir",
+    }
+
+
+def test_squeue_arrays_and_running_jobs() -> None:
+    array, _, running = parse_squeue(SQUEUE)
+    assert (array["job_id"], array["array_task_id"], array["time_limit_s"]) == ("4", "[1-3]", None)
+    assert (running["nodes"], running["time_used_s"], running["time_limit_s"]) == (
+        "localhost",
+        3723,
+        300,
+    )
+    assert (running["reason"], running["held"]) == ("None", False)
+
+
+def test_squeue_name_with_a_line_break_stays_one_job() -> None:
+    text = squeue_line(
+        "7", "7", "two\nlines", "alice", "PENDING", "debug", "", "1", "0:00", "5:00",
+        "Priority", "2026-11-23T12:43:35", "/tmp",
+    )  # fmt: skip
+    assert [job["name"] for job in parse_squeue(text)] == ["two\nlines"]
+
+
+def test_squeue_records_with_the_wrong_field_count_are_left_out() -> None:
+    broken = squeue_line("8", "8", "a" + US + "b", "alice")
+    assert [job["id"] for job in parse_squeue(broken + SQUEUE)] == ["4_[1-3]", "3", "5"]
+    assert parse_squeue("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("0:00", 0),
+        ("5:07", 307),
+        ("59:59", 3599),
+        ("1:02:03", 3723),
+        ("00:00:01", 1),
+        ("2-03:04:05", 2 * 86400 + 3 * 3600 + 4 * 60 + 5),
+        ("1-00:00:00", 86400),
+        ("00:01.500", 1),
+        ("UNLIMITED", None),
+        ("NOT_SET", None),
+        ("INVALID", None),
+        ("Partition_Limit", None),
+        ("N/A", None),
+        ("", None),
+    ],
+)
+def test_durations(text: str, seconds: int | None) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_local_times_become_utc(paris: None) -> None:
+    assert parse_local_time("2026-11-23T10:00:00") == "2026-11-23T09:00:00.000Z"
+    # summer time: UTC+2
+    assert parse_local_time("2026-07-01T10:00:00") == "2026-07-01T08:00:00.000Z"
+
+
+@pytest.mark.parametrize("text", ["N/A", "Unknown", "None", "", "(null)", "Tomorrow 10:00"])
+def test_times_slurm_does_not_know_are_null(text: str) -> None:
+    assert parse_local_time(text) is None
+
+
+# `scontrol show job -o` of a held job on the testbed, with awkward values added.
+SCONTROL = (
+    'JobId=3 JobName=my job | it\'s "q"\tTab é ünï a=b UserId=alice(1001) GroupId=alice(1001) '
+    "MCS_label=N/A Priority=0 JobState=PENDING Reason=JobHeldUser Dependency=(null) "
+    "ExitCode=0:0 RunTime=00:00:00 TimeLimit=UNLIMITED SubmitTime=2026-11-23T12:43:35 "
+    "Partition=debug AllocNode:Sid=localhost:23492 NodeList= NumNodes=1 CPUs/Task=1 "
+    "ReqB:S:C:T=0:0:*:* TRES=cpu=1,mem=256M,node=1,billing=1 Socks/Node=* "
+    "NtasksPerN:B:S:C=0:0:*:* MinMemoryCPU=256M Features=(null) "
+    "Command=/home/alice/my dir/run it.sh WorkDir=/home/alice/my dir x=1 "
+    "StdErr=/home/alice/my dir/slurm-3.out StdIn=/dev/null "
+    "StdOut=/home/alice/my dir/slurm-3.out Power= \n"
+)
+
+
+def test_scontrol_values_with_spaces_and_equal_signs() -> None:
+    fields = parse_key_values(SCONTROL)
+    assert fields["JobName"] == 'my job | it\'s "q"\tTab é ünï a=b'
+    assert fields["Command"] == "/home/alice/my dir/run it.sh"
+    assert fields["WorkDir"] == "/home/alice/my dir x=1"
+    assert fields["StdOut"] == fields["StdErr"] == "/home/alice/my dir/slurm-3.out"
+    assert fields["TRES"] == "cpu=1,mem=256M,node=1,billing=1"
+    assert fields["AllocNode:Sid"] == "localhost:23492"
+    assert fields["ReqB:S:C:T"] == "0:0:*:*"
+    assert (fields["CPUs/Task"], fields["MCS_label"]) == ("1", "N/A")
+    assert (fields["NodeList"], fields["Power"]) == ("", "")
+    assert fields["UserId"] == "alice(1001)"
+
+
+def test_scontrol_keys_of_newer_slurm_versions_are_kept() -> None:
+    # a key this module does not know ends any value but the free-text ones
+    fields = parse_key_values("JobId=9 NewKey=1 2 OtherKey=x JobName=a z=1 StdOut=/o ")
+    assert fields == {
+        "JobId": "9",
+        "NewKey": "1 2",
+        "OtherKey": "x",
+        "JobName": "a z=1",
+        "StdOut": "/o",
+    }
+
+
+def test_scontrol_array_prints_a_line_per_task() -> None:
+    text = "JobId=5 ArrayJobId=4 ArrayTaskId=1 JobName=arr \nJobId=6 ArrayJobId=4 ArrayTaskId=2 \n"
+    jobs = parse_scontrol_jobs(text)
+    assert [(job["JobId"], job["ArrayTaskId"]) for job in jobs] == [("5", "1"), ("6", "2")]
+
+
+def sacct_line(*fields: str) -> str:
+    return US.join(fields) + "\n"
+
+
+# sacct -c (jobcomp/filetxt) on the testbed, then plain sacct as slurmdbd prints it.
+SACCT = sacct_line(
+    "2", "wrap", "alice(1001)", "COMPLETED", "debug", "localhost", "2026-11-23T12:42:17",
+    "2026-11-23T12:42:17", "2026-11-23T12:42:19", "2", "0:0", "/home/alice/work",
+) + sacct_line(
+    "7", "a | b", "alice", "CANCELLED by 1001", "debug", "None assigned", "2026-11-23T12:00:00",
+    "Unknown", "2026-11-23T12:01:00", "0", "0:0", "/home/alice",
+) + sacct_line(
+    "8", "running", "alice", "RUNNING", "debug", "localhost", "2026-11-23T12:00:00",
+    "2026-11-23T12:00:01", "Unknown", "60", "0:0", "/home/alice",
+)  # fmt: skip
+
+
+def test_sacct_history() -> None:
+    done, cancelled, running = parse_sacct(SACCT)
+    assert done == {
+        "id": "2",
+        "name": "wrap",
+        "user": "alice",
+        "state": "COMPLETED",
+        "partition": "debug",
+        "nodes": "localhost",
+        "submit_time": "2026-11-23T12:42:17.000Z",
+        "start_time": "2026-11-23T12:42:17.000Z",
+        "end_time": "2026-11-23T12:42:19.000Z",
+        "elapsed_s": 2,
+        "exit_code": "0:0",
+        "work_dir": "/home/alice/work",
+    }
+    assert (cancelled["name"], cancelled["state"], cancelled["nodes"]) == (
+        "a | b",
+        "CANCELLED",
+        None,
+    )
+    assert cancelled["start_time"] is None
+    assert running["end_time"] is None
+
+
+def test_sbatch_answer() -> None:
+    assert parse_submitted("Submitted batch job 1240\n") == "1240"
+    assert parse_submitted("Submitted batch job 1240 on cluster c2\n") == "1240"
+    assert parse_submitted("sbatch: error: Batch job submission failed") is None

@@ -1,0 +1,200 @@
+"""The shared squeue cache: one squeue per interval for any number of requests, stale on errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from jupyterlab_hpc.slurm.queue import JobQueue, QueueUnavailable
+from jupyterlab_hpc.slurm.runner import SlurmRunner
+from tests.slurm.fakes import Clock, FakeCommands, squeue_record
+
+DOWN = "squeue: error: Unable to contact slurm controller (connect failure)"
+INTERVAL = 15.0
+
+
+@pytest.fixture
+def commands() -> FakeCommands:
+    return FakeCommands(squeue_record("1", "alice") + squeue_record("2", "bob"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def queue(commands: FakeCommands, clock: Clock) -> JobQueue:
+    runner = SlurmRunner(timeout_s=10, run=commands)
+    return JobQueue(runner, user="alice", poll_interval_s=INTERVAL, clock=clock)
+
+
+async def test_ten_concurrent_requests_run_one_squeue(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    # given ten tabs asking at once
+    views = await asyncio.gather(*(queue.jobs("mine") for _ in range(10)))
+    # then one squeue ran, for the user's jobs only, and all ten got its answer
+    assert len(commands.calls) == 1
+    argv = commands.calls[0]
+    assert argv[:3] == ["squeue", "-h", "-o"] and argv[4:] == ["-u", "alice"]
+    assert all(view is views[0] or view == views[0] for view in views)
+    assert [job["id"] for job in views[0].jobs] == ["1"]
+    assert (views[0].stale, views[0].error) == (False, None)
+    assert views[0].fetched_at is not None and views[0].fetched_at.endswith("Z")
+
+
+async def test_answers_are_reused_until_the_interval_has_passed(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    await queue.jobs("mine")
+    clock.advance(INTERVAL - 0.1)
+    await queue.jobs("mine")
+    assert len(commands.calls) == 1
+    clock.advance(0.1)
+    await queue.jobs("mine")
+    assert len(commands.calls) == 2
+
+
+async def test_the_whole_queue_is_asked_for_only_on_request(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    every = await queue.jobs("all")
+    assert "-u" not in commands.calls[0]
+    assert [job["user"] for job in every.jobs] == ["alice", "bob"]
+    # while the whole queue is fresh, the user's jobs come out of it: no second squeue
+    mine = await queue.jobs("mine")
+    assert len(commands.calls) == 1
+    assert [job["id"] for job in mine.jobs] == ["1"]
+    assert mine.fetched_at == every.fetched_at
+    # once it is not fresh, "mine" asks squeue for the user's jobs only
+    clock.advance(INTERVAL)
+    await queue.jobs("mine")
+    assert commands.calls[1][-2:] == ["-u", "alice"]
+
+
+async def test_a_failure_keeps_the_last_list_marked_stale(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    good = await queue.jobs("mine")
+    # when the controller goes down
+    commands.failure = DOWN
+    clock.advance(INTERVAL)
+    view = await queue.jobs("mine")
+    # then the last list is shown, stale, with Slurm's words, and when it was fetched
+    assert view.jobs == good.jobs
+    assert (view.stale, view.error, view.fetched_at) == (True, DOWN, good.fetched_at)
+
+
+async def test_no_list_at_all_is_an_error_not_an_empty_list(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    commands.failure = DOWN
+    with pytest.raises(QueueUnavailable, match="Unable to contact slurm controller"):
+        await queue.jobs("mine")
+
+
+async def test_failures_back_off_up_to_four_intervals_then_recover(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    await queue.jobs("mine")
+    commands.failure = DOWN
+    # the waits after 1, 2, 3 and 4 failures in a row: 1, 2, 4 and 4 intervals
+    clock.advance(INTERVAL)
+    for waited in (1, 2, 4, 4):
+        calls = len(commands.calls)
+        await queue.jobs("mine")
+        assert len(commands.calls) == calls + 1
+        clock.advance(waited * INTERVAL - 0.1)
+        await queue.jobs("mine")
+        assert len(commands.calls) == calls + 1, f"asked again before {waited} intervals"
+        clock.advance(0.1)
+    # when the controller is back, the next try succeeds and the list is fresh again
+    commands.failure = None
+    recovered = await queue.jobs("mine")
+    assert (recovered.stale, recovered.error) == (False, None)
+    # and the interval is the normal one again
+    clock.advance(INTERVAL)
+    calls = len(commands.calls)
+    await queue.jobs("mine")
+    assert len(commands.calls) == calls + 1
+
+
+async def test_invalidate_makes_the_next_request_ask_squeue(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    await queue.jobs("mine")
+    # after a cancel
+    queue.invalidate()
+    commands.output = squeue_record("2", "bob")
+    views = await asyncio.gather(*(queue.jobs("mine") for _ in range(5)))
+    # then one new squeue serves every request
+    assert len(commands.calls) == 2
+    assert all(view.jobs == [] for view in views)
+
+
+async def test_a_squeue_in_flight_during_invalidate_is_not_the_answer(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    # given a squeue started before the user cancelled job 1
+    commands.delay_s = 0.05
+    before = asyncio.ensure_future(queue.jobs("mine"))
+    await asyncio.sleep(0.01)
+    queue.invalidate()
+    commands.output = ""
+    # when a tab asks after the cancel
+    after = await queue.jobs("mine")
+    # then its answer comes from a squeue started after the cancel
+    assert len(commands.calls) == 2
+    assert after.jobs == []
+    # and so does the request that was waiting for the older one
+    assert (await before).jobs == []
+
+
+async def test_a_request_that_goes_away_does_not_cancel_the_shared_squeue(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    commands.delay_s = 0.05
+    leaving = asyncio.ensure_future(queue.jobs("mine"))
+    await asyncio.sleep(0.01)
+    staying = asyncio.ensure_future(queue.jobs("mine"))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    view = await staying
+    assert [job["id"] for job in view.jobs] == ["1"]
+    assert len(commands.calls) == 1
+
+
+async def test_squeue_runs_with_a_fixed_environment(
+    queue: JobQueue, commands: FakeCommands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a user environment that would filter squeue or change its times
+    monkeypatch.setenv("SQUEUE_USERS", "bob")
+    monkeypatch.setenv("SQUEUE_FORMAT", "%i")
+    monkeypatch.setenv("SLURM_TIME_FORMAT", "relative")
+    monkeypatch.setenv("SLURM_CONF", "/etc/slurm/site.conf")
+    await queue.jobs("mine")
+    env = commands.kwargs[0]["env"]
+    assert "SQUEUE_USERS" not in env and "SQUEUE_FORMAT" not in env
+    assert env["SLURM_TIME_FORMAT"] == "standard"
+    assert env["SLURM_CONF"] == "/etc/slurm/site.conf"
+    assert commands.kwargs[0]["timeout_s"] == 10
+
+
+async def test_browsers_may_reuse_an_answer_until_the_next_squeue_is_due(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    # nothing fetched yet: nothing to reuse
+    assert queue.fresh_for_s("mine") == 0
+    await queue.jobs("mine")
+    clock.advance(5.5)
+    # then the answer is current for the rest of the interval, in whole seconds
+    assert queue.fresh_for_s("mine") == 9
+    # but not after a change the user made, nor once squeue fails
+    queue.invalidate()
+    assert queue.fresh_for_s("mine") == 0
+    commands.failure = DOWN
+    clock.advance(INTERVAL)
+    await queue.jobs("mine")
+    assert queue.fresh_for_s("mine") == 0
