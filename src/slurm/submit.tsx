@@ -6,6 +6,9 @@ import * as React from 'react';
 import { IHPCClient } from '../api/client';
 import { ISlurmSubmitResult } from '../api/types';
 
+/** How long the "in progress" toast needs to be drawn before it can be updated. */
+const TOAST_DRAWN_MS = 500;
+
 /** The extensions of the files "Submit to Slurm" is offered for. */
 export const SCRIPT_EXTENSIONS = ['.sh', '.slurm', '.sbatch'];
 
@@ -32,8 +35,12 @@ export async function submitScript(
     'in-progress',
     { autoClose: false }
   );
+  // JupyterLab draws toasts asynchronously: an update that comes before the
+  // "in progress" toast is on screen is lost (the toast keeps saying
+  // "Submitting…"), and sbatch often answers within milliseconds.
+  const drawn = new Promise(resolve => setTimeout(resolve, TOAST_DRAWN_MS));
   try {
-    const result = await client.submitJob({ path });
+    const result = await client.submitJob({ path }).finally(() => drawn);
     Notification.update({
       id,
       message: result.message || trans.__('Submitted batch job %1', result.id),

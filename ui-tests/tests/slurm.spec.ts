@@ -26,7 +26,7 @@ test.describe('Slurm panel', () => {
     page,
     tmpPath
   }) => {
-    const name = `galata job | "quoted" ünïcode ${Date.now()}`;
+    const name = `galata job | ünïcode ${Date.now()}`;
     await page.contents.uploadContent(script(name), 'text', `${tmpPath}/job.sh`);
     await page.filebrowser.openDirectory(tmpPath);
 
