@@ -91,6 +91,10 @@ bench: install  ## benchmarks side by side with the anchors (see bench/README.md
 .PHONY: demo
 demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slurm) on 127.0.0.1
 	mkdir -p .demo/work
+	@# Something to see and to submit: a sample script, and one running job when the queue is empty.
+	@[ -f .demo/work/hello.sbatch ] || printf '#!/bin/bash\n#SBATCH --job-name=hello\n#SBATCH --time=5\necho "Hello from job $$SLURM_JOB_ID on $$(hostname)"\nsleep 60\n' > .demo/work/hello.sbatch
+	@SLURM_CONF=$(SLURM_CONF) squeue -h --me | grep -q . || SLURM_CONF=$(SLURM_CONF) sbatch \
+		--chdir $(CURDIR)/.demo/work --job-name "demo: a long run" --time 60 --wrap "sleep 3600"
 	SLURM_CONF=$(SLURM_CONF) JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
 		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
 		--ServerApp.root_dir=$(CURDIR)/.demo/work \

@@ -139,13 +139,14 @@ class BrowserCache:
         self._clock = clock
         self._entries: dict[str, CacheEntry] = {}
 
-    def fetch(self, client: Client, path: str, stats: FetchStats) -> None:
+    def fetch(self, client: Client, path: str, stats: FetchStats) -> Response:
+        """The answer the tab gets: from the cache while fresh, else from the server."""
         stats.polls += 1
         entry = self._entries.get(path)
         now = self._clock()
         if entry is not None and entry.is_fresh(now):
             stats.cache_hits += 1
-            return
+            return entry.response
         headers: dict[str, str] = {}
         etag = entry.response.headers.get("etag") if entry is not None else None
         if etag:
@@ -160,10 +161,11 @@ class BrowserCache:
                 200, {**entry.response.headers, **resp.headers}, entry.response.body, 0
             )
             self._store(path, merged, request_time, response_time)
-            return
+            return merged
         if resp.status != 200:
             stats.errors += 1
         self._store(path, resp, request_time, response_time)
+        return resp
 
     def _store(self, path: str, resp: Response, request_time: float, response_time: float) -> None:
         lifetime = storable(resp)
@@ -173,9 +175,11 @@ class BrowserCache:
         self._entries[path] = CacheEntry(resp, lifetime, request_time, response_time)
 
 
-def fetch_uncached(client: Client, path: str, stats: FetchStats) -> None:
+def fetch_uncached(client: Client, path: str, stats: FetchStats) -> Response:
     """What a tab does when it does not use the HTTP cache: always hit the server."""
     stats.polls += 1
     stats.network += 1
-    if client.get(path).status != 200:
+    resp = client.get(path)
+    if resp.status != 200:
         stats.errors += 1
+    return resp

@@ -367,7 +367,7 @@ def measure_requests(
 class Tab:
     server: Server
     client: Client
-    fetch: Callable[[], None]
+    fetch: Callable[[], object]
 
 
 @dataclass
@@ -394,7 +394,7 @@ def make_tabs(
 
 def tab_fetch(
     mode: str, cache: BrowserCache, client: Client, server: Server, stats: FetchStats
-) -> Callable[[], None]:
+) -> Callable[[], object]:
     if mode == "browser":
         return lambda: cache.fetch(client, server.metrics_url, stats)
     return lambda: fetch_uncached(client, server.metrics_url, stats)

@@ -2,9 +2,12 @@
 
 Both servers run side by side on the local Slurm testbed (`scripts/slurm-testbed`), each as
 its own OS user, so that `sdiag`'s "RPCs by user" tells their load on the controller apart.
-Simulated browser tabs poll each server as its front end does (per tab, no HTTP cache), in
-windows of 0, 1 and N tabs; before each window `sdiag --reset` zeroes the controller's
-counters, after it `sdiag` reads them. Started by `bench/run --suite slurm` (or after the
+Simulated browser tabs poll each server as its front end does, in windows of 0 tabs, then 1
+and N tabs per tab mode (as in the metrics suite): `independent`, no HTTP cache; `browser`,
+the tabs of one browser share an HTTP cache that honours `Cache-Control: max-age` (the
+anchor's requests are `no-store` and its answers carry no cache headers, so its tabs always
+reach the server). Before each window `sdiag --reset` zeroes the controller's counters,
+after it `sdiag` reads them. Started by `bench/run --suite slurm` (or after the
 metrics suite) with our virtualenv's Python, as root. Prints a Markdown report and writes it,
 with the raw figures as JSON, under `bench/out/`.
 """
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,9 +36,16 @@ from types import FrameType
 
 import _servers
 import psutil
-from _http import Client
+from _http import BrowserCache, Client, FetchStats, Response, fetch_uncached
 from _servers import Server, ServerSpec
-from bench_metrics import cpu_model, git_revision, ours_env, ours_version
+from bench_metrics import (
+    MODES,
+    cpu_model,
+    git_revision,
+    ours_env,
+    ours_version,
+    summarize_cache_control,
+)
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -50,6 +60,12 @@ OURS_MIN_INTERVAL = 5.0  # our front end never polls faster, whatever the server
 OURS_DEFAULT_INTERVAL = 15.0  # c.HPCSlurm.poll_interval's default, if the answer lacks it
 STATS_INFO = "REQUEST_STATS_INFO"  # sdiag's own RPC: not load from the servers
 SLEEP_JOB = "sleep 3600"
+MODE_HELP = {
+    "independent": "every poll of every tab is a request to the server (no HTTP cache)",
+    "browser": "our tabs share one browser HTTP cache that honours Cache-Control max-age, "
+    "as the tabs of one browser profile do; the anchor's tabs are the same as in "
+    "`independent` mode (its requests are `no-store`, its answers carry no cache headers)",
+}
 
 
 # --------------------------------------------------------------------------- options
@@ -60,6 +76,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60.0, help="seconds per window")
     p.add_argument("--tabs", type=int, default=10, help="the 'many tabs' count")
     p.add_argument("--jobs", type=int, default=5, help=f"`{SLEEP_JOB}` jobs queued meanwhile")
+    p.add_argument("--modes", default=",".join(MODES), help="tab modes to run")
     p.add_argument(
         "--ours-user",
         default="hpcbench",
@@ -101,6 +118,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args, rest = p.parse_known_args(argv)
     if rest and not args.after_metrics:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.modes = [m for m in args.modes.split(",") if m]
+    if not args.modes or not set(args.modes) <= set(MODES):
+        p.error(f"--modes: choose from {','.join(MODES)}")
     if not 10 <= args.duration <= 3600 or args.tabs < 2 or not 0 <= args.jobs <= 100:
         p.error("need 10 <= --duration <= 3600, --tabs >= 2 and 0 <= --jobs <= 100")
     if not 0 <= args.retries <= 10:
@@ -354,10 +374,26 @@ def intervals(args: argparse.Namespace, ours: Server, anchor: Server) -> Interva
 
 
 @dataclass
-class TabStats:
-    polls: int = 0
-    errors: int = 0
+class TabStats(FetchStats):
+    """Polls of one server's tabs; statuses and Cache-Control of the answers that reached it."""
+
     statuses: dict[str, int] = field(default_factory=dict)
+    cache_control: list[str] = field(default_factory=list)  # distinct values seen
+
+
+Fetcher = Callable[[Client, str, FetchStats], Response]
+
+
+def fetcher(mode: str, key: str) -> Fetcher:
+    """How a tab of server `key` gets its answer in tab mode `mode`.
+
+    `browser`: our tabs go through one `BrowserCache` per window, shared by all of them (a
+    new browser each window). The anchor's front end asks through JupyterLab's
+    `ServerConnection`, whose requests are `cache: 'no-store'`: its tabs never use it.
+    """
+    if mode == "browser" and key == OURS:
+        return BrowserCache().fetch
+    return fetch_uncached
 
 
 @dataclass
@@ -366,15 +402,20 @@ class Tab:
     client: Client
     interval: float
     stats: TabStats
+    get: Fetcher
 
     def fetch(self) -> None:
-        """One poll, as the front end does it: a plain GET (no HTTP cache), then its timer."""
-        resp = self.client.get(self.server.metrics_url)
-        self.stats.polls += 1
-        key = str(resp.status)
-        self.stats.statuses[key] = self.stats.statuses.get(key, 0) + 1
+        """One poll, as the front end does it: a GET (from the cache if `get` has one), then
+        its timer."""
+        sent = self.stats.network
+        resp = self.get(self.client, self.server.metrics_url, self.stats)
+        if self.stats.network > sent:  # it reached the server
+            key = str(resp.status)
+            self.stats.statuses[key] = self.stats.statuses.get(key, 0) + 1
+            value = resp.headers.get("cache-control", "(none)")
+            if value not in self.stats.cache_control:
+                self.stats.cache_control.append(value)
         if resp.status != 200:
-            self.stats.errors += 1
             return
         if self.server.key == OURS:
             # Our panel polls again after poll_interval_s of the last answer (min 5 s).
@@ -412,6 +453,7 @@ def children_cpu(pid: int) -> float:
 @dataclass
 class Window:
     reset_ok: bool  # the counters read at the end are those of our reset
+    mode: str  # tab mode ("idle" for the 0-tab window)
     tabs: int
     seconds: float
     rpcs: RpcStats
@@ -423,6 +465,7 @@ class Window:
 
 def window(
     servers: Sequence[Server],
+    mode: str,
     count: int,
     start_intervals: dict[str, float],
     args: argparse.Namespace,
@@ -430,8 +473,9 @@ def window(
     rng: random.Random,
 ) -> Window:
     stats = {s.key: TabStats() for s in servers}
+    gets = {s.key: fetcher(mode, s.key) for s in servers}  # one browser per server
     tabs = [
-        Tab(s, Client(s.port, s.token), start_intervals[s.key], stats[s.key])
+        Tab(s, Client(s.port, s.token), start_intervals[s.key], stats[s.key], gets[s.key])
         for s in servers
         for _ in range(count)
     ]
@@ -454,6 +498,7 @@ def window(
     reset_ok = rpcs.since is not None and abs(rpcs.since - reset_at) <= 2
     return Window(
         reset_ok=reset_ok,
+        mode=mode,
         tabs=count,
         seconds=seconds,
         rpcs=rpcs,
@@ -508,9 +553,31 @@ def others(w: Window, users: Sequence[str], bench_user: str) -> dict[str, int]:
     return out
 
 
+def traffic(stats: TabStats) -> str:
+    """Requests that reached the server / polls of the tabs, and what went wrong."""
+    cell = f"{stats.network}/{stats.polls}"
+    if stats.not_modified:
+        cell += f" ({stats.not_modified} x 304)"
+    if stats.errors:
+        cell += f" **non-200: {stats.statuses}**"
+    return cell
+
+
+def pairs(windows: Sequence[Window], args: argparse.Namespace) -> list[tuple[Window, Window]]:
+    """(1 tab, N tabs) windows of each tab mode, in the order run."""
+    by_key = {(w.mode, w.tabs): w for w in windows}
+    out = []
+    for mode in args.modes:
+        one, many = by_key.get((mode, 1)), by_key.get((mode, args.tabs))
+        if one is not None and many is not None:
+            out.append((one, many))
+    return out
+
+
 def main_table(windows: Sequence[Window], args: argparse.Namespace) -> str:
     ou, au = args.ours_user, args.anchor_user
     head = [
+        "tab mode",
         "tabs",
         "ours RPCs/min",
         "anchor RPCs/min",
@@ -518,36 +585,35 @@ def main_table(windows: Sequence[Window], args: argparse.Namespace) -> str:
         "ours server CPU ms/min",
         "anchor server CPU ms/min",
         "ours/anchor CPU",
-        "polls (ours, anchor)",
+        "requests reaching the server / polls (ours; anchor)",
     ]
+    ratios = {many.mode: (one, many) for one, many in pairs(windows, args)}
     rows = []
     for w in windows:
         o, a = rpm(w, ou), rpm(w, au)
         oc, ac = w.cpu_ms_per_min[OURS], w.cpu_ms_per_min[ANCHOR]
-        polls = f"{w.polls[OURS].polls}, {w.polls[ANCHOR].polls}"
-        errors = [f"{k}: {w.polls[k].statuses}" for k in (OURS, ANCHOR) if w.polls[k].errors]
-        if errors:
-            polls += " **non-200 " + "; ".join(errors) + "**"
+        reqs = f"{traffic(w.polls[OURS])}; {traffic(w.polls[ANCHOR])}"
         rpc_cells = [fmt(o), fmt(a), fmt(ratio(o, a))]
-        rows.append([str(w.tabs), *rpc_cells, fmt(oc), fmt(ac), fmt(ratio(oc, ac)), polls])
-    by_tabs = {w.tabs: w for w in windows}
-    one, many = by_tabs.get(1), by_tabs.get(args.tabs)
-    if one is not None and many is not None:
+        rows.append([w.mode, str(w.tabs), *rpc_cells, fmt(oc), fmt(ac), fmt(ratio(oc, ac)), reqs])
+        if w.tabs != args.tabs or ratios.get(w.mode, (None, None))[1] is not w:
+            continue
+        one = ratios[w.mode][0]
         cells = [
-            ratio(rpm(many, ou), rpm(one, ou)),
-            ratio(rpm(many, au), rpm(one, au)),
+            ratio(rpm(w, ou), rpm(one, ou)),
+            ratio(rpm(w, au), rpm(one, au)),
             None,
-            ratio(many.cpu_ms_per_min[OURS], one.cpu_ms_per_min[OURS]),
-            ratio(many.cpu_ms_per_min[ANCHOR], one.cpu_ms_per_min[ANCHOR]),
+            ratio(w.cpu_ms_per_min[OURS], one.cpu_ms_per_min[OURS]),
+            ratio(w.cpu_ms_per_min[ANCHOR], one.cpu_ms_per_min[ANCHOR]),
         ]
         label = f"**{args.tabs} tabs / 1 tab**"
-        rows.append([label, *(fmt(c) if c is not None else "" for c in cells), "", ""])
+        rows.append([w.mode, label, *(fmt(c) if c is not None else "" for c in cells), "", ""])
     return table(head, rows)
 
 
 def detail_table(windows: Sequence[Window], args: argparse.Namespace, bench_user: str) -> str:
     ou, au = args.ours_user, args.anchor_user
     head = [
+        "tab mode",
         "tabs",
         "seconds",
         f"RPCs `{ou}` (ours)",
@@ -563,6 +629,7 @@ def detail_table(windows: Sequence[Window], args: argparse.Namespace, bench_user
         other = ", ".join(f"{k} {v}" for k, v in others(w, (ou, au), bench_user).items())
         rows.append(
             [
+                w.mode,
                 str(w.tabs),
                 fmt(w.seconds, 1) + (f" (run {w.attempts})" if w.attempts > 1 else ""),
                 str(w.rpcs.by_user.get(ou, 0)),
@@ -577,22 +644,31 @@ def detail_table(windows: Sequence[Window], args: argparse.Namespace, bench_user
 
 
 def verdict_lines(windows: Sequence[Window], args: argparse.Namespace) -> list[str]:
-    by_tabs = {w.tabs: w for w in windows}
-    one, many = by_tabs.get(1), by_tabs.get(args.tabs)
-    if one is None or many is None:
+    found = pairs(windows, args)
+    if len(found) < len(args.modes):
         return ["- not checked: a window is missing"]
     lines = []
-    for label, a, b in (
-        ("slurmctld RPCs", rpm(many, args.ours_user), rpm(one, args.ours_user)),
-        ("server CPU", many.cpu_ms_per_min[OURS], one.cpu_ms_per_min[OURS]),
-    ):
-        r = ratio(a, b)
-        met = r is not None and r <= 1.2
-        lines.append(
-            f"- ours {label}/min, {args.tabs} tabs / 1 tab = {fmt(r, 3)} (target ≤ 1.2): "
-            f"**{'met' if met else 'NOT met'}**"
-        )
+    for one, many in found:
+        for label, a, b in (
+            ("slurmctld RPCs", rpm(many, args.ours_user), rpm(one, args.ours_user)),
+            ("server CPU", many.cpu_ms_per_min[OURS], one.cpu_ms_per_min[OURS]),
+        ):
+            r = ratio(a, b)
+            met = r is not None and r <= 1.2
+            lines.append(
+                f"- ours {label}/min, {args.tabs} tabs / 1 tab, {many.mode} mode = {fmt(r, 3)} "
+                f"(target ≤ 1.2): **{'met' if met else 'NOT met'}**"
+            )
     return lines
+
+
+def cache_control_seen(windows: Sequence[Window]) -> dict[str, str]:
+    """Distinct Cache-Control of the answers that reached each server, over all windows."""
+    out = {}
+    for key in (OURS, ANCHOR):
+        values = [v for w in windows for v in w.polls[key].cache_control]
+        out[key] = summarize_cache_control(sorted(set(values))) if values else "(no answer)"
+    return out
 
 
 def render(ctx: dict[str, object], windows: Sequence[Window], args: argparse.Namespace) -> str:
@@ -615,8 +691,10 @@ def render(ctx: dict[str, object], windows: Sequence[Window], args: argparse.Nam
         f"`{args.ours_user}`, tabs poll `GET {OURS_PATH}` every {fmt(iv['ours'], 1)} s "
         f"({iv['ours_source']}); `anchor` = jupyterlab-slurm with its defaults as "
         f"`{args.anchor_user}`, tabs poll `GET {ANCHOR_PATH}` every {fmt(iv['anchor'], 1)} s "
-        f"({iv['anchor_source']}). Every poll is a request (the answers carry no cache "
-        f"headers; the anchor's requests are `no-store`).  ",
+        f"({iv['anchor_source']}).  ",
+        "Cache-Control of the answers that reached each server: "
+        + "; ".join(f"`{k}`: {v}" for k, v in cache_control_seen(windows).items())
+        + "  ",
         f"Queue: {len(ctx['jobs'])} `{SLEEP_JOB}` jobs of `{args.ours_user}` "  # type: ignore[arg-type]
         f"({', '.join(ctx['jobs'])}), cancelled at the end.  ",  # type: ignore[arg-type]
         "One request alone (cache cold), RPCs by type: "
@@ -625,6 +703,8 @@ def render(ctx: dict[str, object], windows: Sequence[Window], args: argparse.Nam
         "",
         f"### slurmctld RPCs and server CPU per minute ({args.duration:g} s windows, "
         f"`sdiag --reset` before each, tabs start at random phases, seed {args.seed})",
+        "",
+        *(f"- `{m}` mode: {MODE_HELP[m]}" for m in args.modes),
         "",
         main_table(windows, args),
         "",
@@ -712,13 +792,17 @@ def measure(
                 ctx["one_request"] = {s.key: one_request_rpcs(s, env) for s in (ours, anchor)}
                 cold_at = time.monotonic() + iv.ours
                 windows = []
-                for count in (0, 1, args.tabs):
+                plan = [("idle", 0)] + [(m, n) for m in args.modes for n in (1, args.tabs)]
+                for mode, count in plan:
                     for attempt in range(1 + args.retries):
                         if count:
                             time.sleep(max(0.0, cold_at - time.monotonic()))
                         again = f" (again, {attempt} of {args.retries})" if attempt else ""
-                        print(f"  window: {count} tab(s), {args.duration:.0f} s{again}", flush=True)
-                        result = window((ours, anchor), count, start_iv, args, env, rng)
+                        print(
+                            f"  window: {count} tab(s), {mode}, {args.duration:.0f} s{again}",
+                            flush=True,
+                        )
+                        result = window((ours, anchor), mode, count, start_iv, args, env, rng)
                         if count:
                             cold_at = time.monotonic() + iv.ours
                         if result.reset_ok:
@@ -728,7 +812,7 @@ def measure(
                     windows.append(result)
                     if not result.reset_ok:
                         warnings.append(
-                            f"NOT VALID: the {count}-tab window's counters were reset by "
+                            f"NOT VALID: the {count}-tab {mode} window's counters were reset by "
                             "someone else (or slurmctld restarted) during it"
                         )
             finally:
