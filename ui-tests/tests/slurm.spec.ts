@@ -19,6 +19,8 @@ function script(name: string): string {
 async function openPanel(page: import('@playwright/test').Page) {
   await page.click('li[data-id="jupyterlab-hpc-slurm"]');
   await expect(page.locator(PANEL)).toBeVisible();
+  // Wide enough for every column in the screenshots.
+  await page.sidebar.setWidth(720, 'left');
 }
 
 test.describe('Slurm panel', () => {
