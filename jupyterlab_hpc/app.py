@@ -13,6 +13,8 @@ from jupyter_server.serverapp import ServerApp
 from traitlets.config import Configurable
 
 from . import __version__
+from .apps.config import HPCApps
+from .apps.routes import apps_routes
 from .emissions.config import HPCEmissions
 from .emissions.factor import FactorSource, factor_source_from_config
 from .emissions.integrator import EmissionsAccount
@@ -38,7 +40,13 @@ class HPCApp(ExtensionApp):
 
     name = "jupyterlab_hpc"
     load_other_extensions = True
-    classes: ClassVar[list[type[Configurable]]] = [HPCMemory, HPCPower, HPCEmissions, HPCSlurm]
+    classes: ClassVar[list[type[Configurable]]] = [
+        HPCMemory,
+        HPCPower,
+        HPCEmissions,
+        HPCSlurm,
+        HPCApps,
+    ]
 
     sampler: MetricsSampler | None = None
     factor_source: FactorSource | None = None
@@ -56,6 +64,7 @@ class HPCApp(ExtensionApp):
         self.power_config = HPCPower(parent=self)
         self.emissions_config = HPCEmissions(parent=self)
         self.slurm_config = HPCSlurm(parent=self)
+        self.apps_config = HPCApps(parent=self)
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
@@ -114,12 +123,17 @@ class HPCApp(ExtensionApp):
         self.handlers.extend(metrics_routes(self.sampler))
         self.handlers.extend(
             info_routes(
-                self.sampler, __version__, self.power_config.sample_interval, self.session_job
+                self.sampler,
+                __version__,
+                self.power_config.sample_interval,
+                self.session_job,
+                apps=bool(self.apps_config.apps),
             )
         )
         self.handlers.extend(
             slurm_routes(self.jobs, self.slurm_actions, self.slurm_config.history_days)
         )
+        self.handlers.extend(apps_routes(self.apps_config))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""

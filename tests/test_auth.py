@@ -8,7 +8,13 @@ import pytest
 from jupyter_server.auth import Authorizer
 from tornado.httpclient import HTTPClientError
 
-ROUTES = ["jupyterlab-hpc/info", "jupyterlab-hpc/metrics", "jupyterlab-hpc/metrics/history"]
+ROUTES = [
+    "jupyterlab-hpc/info",
+    "jupyterlab-hpc/metrics",
+    "jupyterlab-hpc/metrics/history",
+    "jupyterlab-hpc/apps",
+    "jupyterlab-hpc/apps/icons/tensorboard.svg",
+]
 
 
 class DenyHPC(Authorizer):

@@ -40,8 +40,10 @@ class InfoHandler(APIHandler):
         version: str,
         sample_interval_s: float,
         session_job: SessionJob,
+        apps: bool,
     ) -> None:
         """Receive what the answer is made of."""
+        self._apps = apps
         self._sampler = sampler
         self._version = version
         self._sample_interval_s = sample_interval_s
@@ -68,7 +70,8 @@ class InfoHandler(APIHandler):
                         **measured,
                         # Slurm's clients are found on PATH, as users' own shells find them.
                         "slurm": shutil.which("squeue") is not None,
-                        "apps": False,
+                        # At least one app in the catalogue (each says itself if it can start).
+                        "apps": self._apps,
                         "filesystems": False,
                     },
                     "sandbox": {"enabled": False, "reason": SANDBOX_NOT_CONFIGURED},
@@ -83,10 +86,16 @@ class InfoHandler(APIHandler):
 
 
 def info_routes(
-    sampler: MetricsSampler, version: str, sample_interval_s: float, session_job: SessionJob
+    sampler: MetricsSampler,
+    version: str,
+    sample_interval_s: float,
+    session_job: SessionJob,
+    *,
+    apps: bool = False,
 ) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
     kwargs = {
+        "apps": apps,
         "sampler": sampler,
         "version": version,
         "sample_interval_s": sample_interval_s,
