@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -60,3 +63,16 @@ def shape_mismatches(golden: Any, actual: Any, where: str = "$") -> list[str]:
         for index, item in enumerate(actual):
             problems += shape_mismatches(golden[0], item, f"{where}[{index}]")
     return problems
+
+
+def is_gone(pid: int, timeout_s: float = 5) -> bool:
+    """Whether the process has exited (a zombie left for init to reap counts as exited)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.01)
+    return False

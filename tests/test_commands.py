@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from jupyterlab_hpc.commands import (
@@ -21,6 +18,7 @@ from jupyterlab_hpc.commands import (
     run_command,
     run_command_sync,
 )
+from tests.support import is_gone
 
 PYTHON = sys.executable
 
@@ -60,31 +58,6 @@ def wait_for_pids(path: Path, count: int, timeout_s: float = 10) -> list[int]:
                 return pids
         time.sleep(0.01)
     raise AssertionError(f"{count} pids not written to {path}")
-
-
-def is_gone(pid: int, timeout_s: float = 5) -> bool:
-    """Whether the process has exited (a zombie left for init to reap counts as exited)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.01)
-    return False
-
-
-@pytest.fixture
-def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop running in its own thread, as the Jupyter server's is for the sampler."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
 
 
 async def test_success_returns_output_status_and_duration() -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pynvml
 import pytest
 
@@ -24,7 +22,7 @@ from jupyterlab_hpc.power.gpu import (
     parse_query_gpu,
 )
 from jupyterlab_hpc.power.gpu_visibility import EVERY_READABLE
-from tests.support import load_golden, shape_mismatches
+from tests.support import is_gone, load_golden, shape_mismatches
 
 RECORDED = Path(__file__).parent.parent / "fixtures" / "nvidia-smi"
 MIB = 1024**2
@@ -92,18 +90,6 @@ class FakeClock:
 
 
 @pytest.fixture
-def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop running in its own thread, as the Jupyter server's is for the sampler."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
-
-
-@pytest.fixture
 def smi(tmp_path: Path) -> FakeSmi:
     return FakeSmi(tmp_path / "bin")
 
@@ -131,19 +117,6 @@ def make_reader(smi: FakeSmi, server_loop: asyncio.AbstractEventLoop, clock: Fak
         return GpuPowerReader(**{**options, **kwargs})
 
     return make
-
-
-def is_gone(pid: int, timeout_s: float = 5) -> bool:
-    """Whether the process has exited (a zombie left for init to reap counts as exited)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def without_memory(section: dict[str, Any]) -> dict[str, Any]:
