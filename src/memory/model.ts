@@ -1,46 +1,22 @@
-import { VDomModel } from '@jupyterlab/ui-components';
-
 import { IMemoryReading } from '../api/types';
-import { IMetricsModel } from '../metrics/tokens';
+import { SectionMeterModel } from '../meters/model';
 
 /** The default fraction of the limit above which the meter warns. */
 export const DEFAULT_WARN_FRACTION = 0.8;
 
 /** What the memory meter shows, derived from the shared metrics model. */
-export class MemoryMeterModel extends VDomModel {
+export class MemoryMeterModel extends SectionMeterModel<IMemoryReading> {
   constructor(options: MemoryMeterModel.IOptions) {
-    super();
-    this._metrics = options.metrics;
+    super(options);
     this._warnFraction = options.warnFraction ?? DEFAULT_WARN_FRACTION;
-    this._metrics.changed.connect(this._onMetricsChanged, this);
   }
 
   /** The memory reading, or null when none could be had. */
   get reading(): IMemoryReading | null {
-    const memory = this._metrics.metrics?.memory ?? null;
+    const memory = this.snapshot?.memory ?? null;
     return memory && memory.available && memory.used_bytes !== null
       ? memory
       : null;
-  }
-
-  /** Whether the meter has something to show; it hides itself otherwise. */
-  get available(): boolean {
-    return this.reading !== null;
-  }
-
-  /** Whether the reading shown is older than the last (failed) poll. */
-  get stale(): boolean {
-    return this._metrics.stale;
-  }
-
-  /** The error of the last poll, if it failed. */
-  get error(): Error | null {
-    return this._metrics.error;
-  }
-
-  /** When the reading was taken by the server. */
-  get time(): string | null {
-    return this._metrics.metrics?.time ?? null;
   }
 
   /** Used / limit, between 0 and 1 (or more), or null without a limit. */
@@ -70,28 +46,13 @@ export class MemoryMeterModel extends VDomModel {
     this.stateChanged.emit();
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._metrics.changed.disconnect(this._onMetricsChanged, this);
-    super.dispose();
-  }
-
-  private _onMetricsChanged(): void {
-    this.stateChanged.emit();
-  }
-
-  private _metrics: IMetricsModel;
   private _warnFraction: number;
 }
 
 /** A namespace for `MemoryMeterModel` statics. */
 export namespace MemoryMeterModel {
   /** The options of the memory meter model. */
-  export interface IOptions {
-    /** The shared metrics model. */
-    metrics: IMetricsModel;
+  export interface IOptions extends SectionMeterModel.IOptions {
     /** The fraction of the limit above which to warn (default 0.8). */
     warnFraction?: number;
   }

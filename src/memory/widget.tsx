@@ -1,73 +1,42 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { VDomRenderer } from '@jupyterlab/ui-components';
-import * as React from 'react';
 
 import { IMemoryReading } from '../api/types';
+import { IMeterContent, Meter } from '../meters/widget';
 import { formatBytes, formatUsage } from './format';
 import { MemoryMeterModel } from './model';
 
-/** The status-bar meter: memory used against the job's limit. */
-export class MemoryMeter extends VDomRenderer<MemoryMeterModel> {
-  constructor(options: MemoryMeter.IOptions) {
-    super(options.model);
-    this._trans = options.trans;
-    this.addClass('jp-hpc-Meter');
+/** The memory meter: used against the job's limit, "Mem 1.2 / 5.0 GB". */
+export class MemoryMeter extends Meter<MemoryMeterModel> {
+  constructor(options: Meter.IOptions<MemoryMeterModel>) {
+    super(options);
     this.addClass('jp-hpc-MemoryMeter');
-    this.node.setAttribute('role', 'meter');
-    this.node.tabIndex = 0;
   }
 
-  render(): JSX.Element | null {
-    const model = this.model;
-    const reading = model?.reading;
-    this.toggleClass('jp-mod-warn', !!model?.warn);
-    this.toggleClass('jp-mod-stale', !!model?.stale);
-    if (!model || !reading) {
-      this.node.removeAttribute('title');
+  protected describe(model: MemoryMeterModel): IMeterContent | null {
+    const reading = model.reading;
+    if (!reading) {
       return null;
     }
-    const trans = this._trans;
     const used = reading.used_bytes ?? 0;
     const fraction = model.fraction;
-    const title = Private.tooltip(model, reading, trans);
-    this.node.title = title;
-    this.node.setAttribute('aria-label', title);
-    if (fraction !== null) {
-      this.node.setAttribute('aria-valuenow', String(used));
-      this.node.setAttribute('aria-valuemin', '0');
-      this.node.setAttribute('aria-valuemax', String(reading.limit_bytes));
-    }
-    const percent = fraction === null ? 0 : Math.min(100, fraction * 100);
-    return (
-      <>
-        <span className="jp-hpc-Meter-label">{trans.__('Mem')}</span>
-        {fraction !== null && (
-          <span className="jp-hpc-Meter-bar" aria-hidden="true">
-            <span
-              className="jp-hpc-Meter-fill"
-              style={{ width: `${percent.toFixed(1)}%` }}
-            />
-          </span>
-        )}
-        <span className="jp-hpc-Meter-value">
-          {formatUsage(used, reading.limit_bytes)}
-        </span>
-      </>
-    );
+    return {
+      label: this.trans.__('Mem'),
+      value: formatUsage(used, reading.limit_bytes),
+      fraction,
+      tooltip: Private.tooltip(model, reading, this.trans),
+      warn: model.warn,
+      range:
+        fraction !== null && reading.limit_bytes
+          ? { now: used, max: reading.limit_bytes }
+          : undefined
+    };
   }
-
-  private _trans: TranslationBundle;
 }
 
 /** A namespace for `MemoryMeter` statics. */
 export namespace MemoryMeter {
   /** The options of the memory meter. */
-  export interface IOptions {
-    /** The view model. */
-    model: MemoryMeterModel;
-    /** The translation bundle of the extension. */
-    trans: TranslationBundle;
-  }
+  export type IOptions = Meter.IOptions<MemoryMeterModel>;
 }
 
 namespace Private {
@@ -108,15 +77,6 @@ namespace Private {
         trans.__(
           'Above %1% of the limit: the job may be stopped when it runs out of memory. Save your work or free memory.',
           (model.warnFraction * 100).toFixed(0)
-        )
-      );
-    }
-    if (model.stale && model.error) {
-      lines.push(
-        trans.__(
-          'Not up to date (reading of %1): %2',
-          model.time ?? '?',
-          model.error.message
         )
       );
     }

@@ -16,6 +16,8 @@ export interface IMeterContent {
   tooltip: string;
   /** Whether the meter should draw attention. */
   warn?: boolean;
+  /** The value and maximum for assistive technology, when there is a limit. */
+  range?: { now: number; max: number };
 }
 
 /**
@@ -75,6 +77,11 @@ export abstract class Meter<
     }
     this.node.title = tooltip;
     this.node.setAttribute('aria-label', tooltip);
+    if (content.range) {
+      this.node.setAttribute('aria-valuenow', String(content.range.now));
+      this.node.setAttribute('aria-valuemin', '0');
+      this.node.setAttribute('aria-valuemax', String(content.range.max));
+    }
     const fraction = content.fraction;
     const percent = fraction === null ? 0 : Math.min(100, fraction * 100);
     return (
