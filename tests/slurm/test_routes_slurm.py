@@ -375,6 +375,7 @@ def test_history_of_finished_jobs(testbed: SlurmTestbed, user_server: UserServer
     def history() -> dict[str, Any] | None:
         status, answer = user_server.request("GET", f"{HISTORY}?days=1")
         assert status == 200, answer
+        assert answer["available"], answer["reason"]
         return answer if any(job["id"] == job_id for job in answer["jobs"]) else None
 
     answer = wait_for(history, RUN_TIMEOUT_S, what=f"the job in the history {BUSY}")
