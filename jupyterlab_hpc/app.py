@@ -14,6 +14,8 @@ from traitlets.config import Configurable
 
 from . import __version__
 from .apps.config import HPCApps
+from .apps.instances import AppManager
+from .apps.proxy import app_proxy_routes
 from .apps.routes import apps_routes
 from .emissions.config import HPCEmissions
 from .emissions.factor import FactorSource, factor_source_from_config
@@ -55,6 +57,7 @@ class HPCApp(ExtensionApp):
     jobs: JobQueue | None = None
     slurm_actions: SlurmActions | None = None
     session_job: SessionJob | None = None
+    app_manager: AppManager | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables; build the one sampler and the one job queue of this server."""
@@ -94,6 +97,14 @@ class HPCApp(ExtensionApp):
             log=self.log,
         )
         self._initialize_slurm()
+        self.app_manager = AppManager(
+            self.apps_config.apps,
+            root_dir=self._root_dir(),
+            base_url=self.serverapp.base_url,
+            log_dir=os.path.join(jupyter_runtime_dir(), "jupyterlab-hpc-apps"),
+            shutdown_grace_s=self.apps_config.shutdown_grace,
+            log=self.log,
+        )
 
     def _initialize_slurm(self) -> None:
         """The one job queue of this server, the job actions and the session's own job."""
@@ -133,7 +144,9 @@ class HPCApp(ExtensionApp):
         self.handlers.extend(
             slurm_routes(self.jobs, self.slurm_actions, self.slurm_config.history_days)
         )
-        self.handlers.extend(apps_routes(self.apps_config))
+        assert self.app_manager is not None
+        self.handlers.extend(apps_routes(self.apps_config, self.app_manager, self.serverapp.port))
+        self.handlers.extend(app_proxy_routes(self.app_manager))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""
@@ -156,6 +169,8 @@ class HPCApp(ExtensionApp):
             await self.jobs.close()
         if self.session_job is not None:
             await self.session_job.close()
+        if self.app_manager is not None:
+            await self.app_manager.close()
 
     def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         """The emissions section: this sample's CPU + GPU watts, integrated (sampler thread)."""

@@ -122,6 +122,43 @@ DEFAULT_APPS: dict[str, dict[str, Any]] = {
 }
 
 
+# Dashboards of programs users start themselves; the launcher asks for the port.
+DEFAULT_DASHBOARDS: dict[str, dict[str, Any]] = {
+    "dask": {
+        "title": "Dask dashboard",
+        "default_port": 8787,
+        "path": "/status",
+        "icon": str(ICONS / "dask.svg"),
+        "docs_url": "https://docs.dask.org/en/stable/dashboard.html",
+    },
+    "ray": {
+        "title": "Ray dashboard",
+        "default_port": 8265,
+        "path": "/",
+        "icon": str(ICONS / "ray.svg"),
+        "docs_url": "https://docs.ray.io/en/latest/ray-observability/getting-started.html",
+    },
+}
+
+
+def describe_dashboards(
+    dashboards: Mapping[str, Mapping[str, Any]], *, icons_url: str
+) -> list[dict[str, Any]]:
+    """Each dashboard as the launcher shows it."""
+    return [
+        {
+            "name": name,
+            "title": dashboard["title"],
+            "category": dashboard["category"],
+            "default_port": dashboard["default_port"],
+            "path": dashboard["path"],
+            "icon_url": icon_url(name, dashboard.get("icon"), icons_url),
+            "docs_url": dashboard.get("docs_url"),
+        }
+        for name, dashboard in dashboards.items()
+    ]
+
+
 def describe(
     apps: Mapping[str, Mapping[str, Any]], env: Mapping[str, str], *, icons_url: str
 ) -> list[dict[str, Any]]:

@@ -8,14 +8,43 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from traitlets import Dict, List, TraitError, Unicode, default, validate
+from traitlets import Dict, Float, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .args import ArgumentError, expand_value
-from .catalogue import DEFAULT_APPS, DEFAULT_CATEGORIES
+from .catalogue import DEFAULT_APPS, DEFAULT_CATEGORIES, DEFAULT_DASHBOARDS
 
 # App names appear in URLs (`apps/<name>/<endpoint>`) and icon file names.
 APP_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}", re.ASCII)
+# Apps are served at {base_url}<name>/<endpoint>/: names that Jupyter's own routes (or those of
+# common extensions) use would hide them, or be hidden.
+RESERVED_NAMES = frozenset(
+    {
+        "api",
+        "lab",
+        "tree",
+        "notebooks",
+        "edit",
+        "view",
+        "files",
+        "static",
+        "custom",
+        "login",
+        "logout",
+        "nbconvert",
+        "kernelspecs",
+        "terminals",
+        "proxy",
+        "server-proxy",
+        "jupyterlab-hpc",
+        "hub",
+        "voila",
+        "doc",
+        "metrics",
+        "extensions",
+    }
+)
+DASHBOARD_KEYS = frozenset({"title", "default_port", "path", "icon", "docs_url", "category"})
 MAX_ENDPOINTS = 16
 MAX_TIMEOUT_S = 600.0
 DEFAULT_TIMEOUT_S = 30.0
@@ -93,6 +122,42 @@ class HPCApps(Configurable):
         """,
     ).tag(config=True)
 
+    dashboards = Dict(
+        help="""Dashboards of programs the user starts themselves (Dask, Ray): name -> settings.
+
+        The launcher asks for the port the dashboard listens on (on this node), checks that
+        something answers there and opens it through this server's proxy at
+        {base_url}jupyterlab-hpc/proxy/<port>/. Settings: title, default_port, path (opened
+        first, e.g. "/status" for Dask), icon (an SVG file or URL), docs_url, category
+        ("Dashboards"). The shipped ones are dask (8787) and ray (8265); remove one with
+        c.HPCApps.dashboards.update({"ray": None}).
+        """,
+    ).tag(config=True)
+
+    shutdown_grace = Float(
+        5.0,
+        help="""Seconds an app has to exit after SIGTERM before it and its children are
+        killed (5). Some apps, MLflow among them, ignore SIGTERM.
+        """,
+    ).tag(config=True)
+
+    @default("dashboards")
+    def _dashboards_default(self) -> dict[str, dict[str, Any]]:
+        return normalize_dashboards(copy.deepcopy(DEFAULT_DASHBOARDS))
+
+    @validate("dashboards")
+    def _validate_dashboards(self, proposal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return normalize_dashboards(proposal["value"])
+
+    @validate("shutdown_grace")
+    def _validate_shutdown_grace(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not 0 <= value <= MAX_TIMEOUT_S:
+            raise TraitError(
+                f"HPCApps.shutdown_grace must be from 0 to {MAX_TIMEOUT_S:g} s, not {value}."
+            )
+        return value
+
     @default("apps")
     def _apps_default(self) -> dict[str, dict[str, Any]]:
         return normalize_apps(copy.deepcopy(DEFAULT_APPS))
@@ -132,12 +197,48 @@ def normalize_apps(apps: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: normalize_app(name, app) for name, app in apps.items() if app is not None}
 
 
+def normalize_dashboards(dashboards: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every dashboard with its defaults; TraitError naming the dashboard and key at fault."""
+    result = {}
+    for name, dashboard in dashboards.items():
+        if dashboard is None:
+            continue
+        if not isinstance(name, str) or not APP_NAME.fullmatch(name):
+            raise TraitError(f"HPCApps.dashboards: {name!r} is not a name (a-z, 0-9, - and _).")
+        where = f"HPCApps.dashboards[{name!r}]"
+        if not isinstance(dashboard, Mapping):
+            raise TraitError(f"{where} must be a dict, not {type(dashboard).__name__}.")
+        unknown = sorted(set(dashboard) - DASHBOARD_KEYS)
+        if unknown:
+            raise TraitError(f"{where}: unknown keys {unknown}; known: {sorted(DASHBOARD_KEYS)}.")
+        port = dashboard.get("default_port")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise TraitError(f"{where}.default_port must be a port (1-65535), not {port!r}.")
+        path = dashboard.get("path", "/")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise TraitError(f"{where}.path must start with /, not {path!r}.")
+        result[name] = {
+            "title": _text(dashboard.get("title", name), f"{where}.title"),
+            "category": _text(dashboard.get("category", "Dashboards"), f"{where}.category"),
+            "default_port": port,
+            "path": path,
+            "icon": _icon(dashboard.get("icon"), f"{where}.icon"),
+            "docs_url": _optional_url(dashboard.get("docs_url"), f"{where}.docs_url"),
+        }
+    return result
+
+
 def normalize_app(name: object, app: object) -> dict[str, Any]:
     """One catalogue entry, checked, with its defaults."""
     if not isinstance(name, str) or not APP_NAME.fullmatch(name):
         raise TraitError(
             f"HPCApps.apps: {name!r} is not an app name (lowercase letters, digits, - and _, "
             "at most 64)."
+        )
+    if name in RESERVED_NAMES:
+        raise TraitError(
+            f"HPCApps.apps: {name!r} is taken by a route of Jupyter or of an extension (apps "
+            f"are served at <base_url>/{name}/<endpoint>/); choose another name."
         )
     where = f"HPCApps.apps[{name!r}]"
     if not isinstance(app, Mapping):

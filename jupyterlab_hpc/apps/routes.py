@@ -1,18 +1,25 @@
-"""The launcher's routes: the catalogue (`GET apps`) and the apps' icons."""
+"""The launcher's routes: the catalogue, icons, launching and stopping apps, dashboards."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .catalogue import describe
+from .catalogue import describe, describe_dashboards
 from .config import HPCApps
+from .instances import AppManager, Instance, LaunchError
+from .proxy import DashboardProxyHandler
+
+# How long the dashboard check waits for an answer.
+DASHBOARD_CHECK_TIMEOUT_S = 3.0
 
 AUTH_RESOURCE = "jupyterlab_hpc"
 ICONS_PATH = "jupyterlab-hpc/apps/icons/"
@@ -45,6 +52,9 @@ class AppsHandler(APIHandler):
                     "categories": categories(self._config.categories, apps),
                     "apps": apps,
                     "documentation": self._config.documentation,
+                    "dashboards": describe_dashboards(
+                        self._config.dashboards, icons_url=f"{self.base_url}{ICONS_PATH}"
+                    ),
                 }
             )
         )
@@ -64,7 +74,7 @@ class IconHandler(APIHandler):
     @authorized
     async def get(self, name: str) -> None:
         """Answer the SVG text; 404 for an app without an icon file."""
-        app = self._config.apps.get(name)
+        app = self._config.apps.get(name) or self._config.dashboards.get(name)
         icon = app.get("icon") if app else None
         # Only files the catalogue names are served, never a path from the URL.
         if not icon or not icon.startswith("/"):
@@ -88,10 +98,156 @@ def categories(names: list[str], apps: list[dict[str, Any]]) -> list[dict[str, A
     return [{"name": name, "rank": rank} for rank, name in enumerate(ordered)]
 
 
-def apps_routes(config: HPCApps) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
+class _InstanceHandler(APIHandler):
+    """Shared by the routes about one app's endpoint."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self, manager: AppManager) -> None:
+        """Receive the instances."""
+        self._manager = manager
+
+    def describe(self, instance: Instance) -> dict[str, Any]:
+        # Nerfstudio's page needs its websocket's address as the browser sees this server.
+        scheme = "wss" if self.request.protocol == "https" else "ws"
+        return instance.describe(self.base_url, f"{scheme}://{self.request.host}")
+
+
+class LaunchHandler(_InstanceHandler):
+    """POST starts the app on the endpoint; DELETE shuts it down."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, endpoint: str) -> None:
+        """Launch with the dialog's arguments and environment; 202 while the app starts."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise web.HTTPError(400, "The request body must be JSON.") from None
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, 'The request body must be {"args": …, "env": {…}}.')
+        try:
+            instance = await self._manager.launch(
+                name, int(endpoint), body.get("args", ""), body.get("env", {})
+            )
+        except LaunchError as error:
+            raise web.HTTPError(error.status, error.message) from None
+        self.set_status(202)
+        self.finish(json.dumps(self.describe(instance)))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str, endpoint: str) -> None:
+        """Stop the app and its children, and reap them; 204 also when none ran."""
+        try:
+            await self._manager.stop(name, int(endpoint))
+        except LaunchError as error:
+            raise web.HTTPError(error.status, error.message) from None
+        self.set_status(204)
+        self.finish()
+
+
+class RunningHandler(_InstanceHandler):
+    """GET the launched instances: states, exit codes, never the environment's values."""
+
+    _track_activity = False
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Answer every instance, running or ended."""
+        instances = [self.describe(i) for i in self._manager.instances()]
+        self.finish(json.dumps({"instances": instances}))
+
+
+class LogHandler(_InstanceHandler):
+    """GET the end of an instance's output."""
+
+    _track_activity = False
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str, endpoint: str) -> None:
+        """Answer the log's last 64 KiB as text."""
+        try:
+            tail = self._manager.log_tail(name, int(endpoint))
+        except LaunchError as error:
+            raise web.HTTPError(error.status, error.message) from None
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(tail.decode("utf-8", "replace"))
+
+
+class DashboardHandler(APIHandler):
+    """POST checks that a dashboard answers on a port of this node and says where to open it."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def initialize(self, config: HPCApps, own_port: int) -> None:
+        """Receive the dashboards and this server's own port (never a dashboard)."""
+        self._config = config
+        self._own_port = own_port
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        """Answer {name, port, url} when something answers HTTP on the port; 502 otherwise."""
+        dashboard = self._config.dashboards.get(name)
+        if dashboard is None:
+            raise web.HTTPError(404, f"There is no dashboard named {name!r}.")
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise web.HTTPError(400, "The request body must be JSON.") from None
+        port = body.get("port") if isinstance(body, dict) else None
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise web.HTTPError(400, f"The port must be a number from 1 to 65535, not {port!r}.")
+        if port == self._own_port:
+            raise web.HTTPError(400, f"Port {port} is JupyterLab's own, not a dashboard's.")
+        problem = await _answers_http(port, dashboard["path"])
+        if problem is not None:
+            raise web.HTTPError(502, f"{dashboard['title']}: {problem}")
+        url = f"{self.base_url}jupyterlab-hpc/proxy/{port}{dashboard['path']}"
+        self.finish(json.dumps({"name": name, "port": port, "url": url}))
+
+
+async def _answers_http(port: int, path: str) -> str | None:
+    """None when a web server answers on 127.0.0.1:port; what is wrong otherwise."""
+    timeout = aiohttp.ClientTimeout(total=DASHBOARD_CHECK_TIMEOUT_S)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(f"http://127.0.0.1:{port}{path}", allow_redirects=False):
+                return None
+    except aiohttp.ClientConnectorError:
+        return (
+            f"nothing answers on port {port} of this node. Start the cluster first (in a "
+            "notebook of this JupyterLab), and check the port it prints for its dashboard."
+        )
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return f"port {port} of this node answers, but not as a web dashboard."
+
+
+def apps_routes(
+    config: HPCApps, manager: AppManager, own_port: int
+) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
     kwargs = {"config": config}
+    instance = {"manager": manager}
+    app = r"(?P<name>[a-z0-9][a-z0-9_-]{0,63})/(?P<endpoint>[0-9]{1,2})"
     return [
         (r"jupyterlab-hpc/apps", AppsHandler, kwargs),
         (r"jupyterlab-hpc/apps/icons/(?P<name>[a-z0-9][a-z0-9_-]{0,63})\.svg", IconHandler, kwargs),
+        (r"jupyterlab-hpc/apps/running", RunningHandler, instance),
+        (rf"jupyterlab-hpc/apps/{app}", LaunchHandler, instance),
+        (rf"jupyterlab-hpc/apps/{app}/log", LogHandler, instance),
+        (
+            r"jupyterlab-hpc/dashboards/(?P<name>[a-z0-9][a-z0-9_-]{0,63})",
+            DashboardHandler,
+            {"config": config, "own_port": own_port},
+        ),
+        (
+            r"jupyterlab-hpc/proxy/([0-9]+)(/.*|)",
+            DashboardProxyHandler,
+            {"own_port": own_port, "absolute_url": False},
+        ),
     ]

@@ -1,0 +1,186 @@
+"""The proxy in front of launched apps and dashboards: jupyter-server-proxy's handlers, narrowed.
+
+Apps are served at `{base_url}<app>/<endpoint>/` by a subclass of jupyter-server-proxy's
+`SuperviseAndProxyHandler`; a dashboard the user points at is served at
+`{base_url}jupyterlab-hpc/proxy/<port>/` by a subclass of its `LocalProxyHandler`. What differs
+from jupyter-server-proxy:
+
+* a request never starts an app: apps start from the launch dialog (`POST apps/…`), with the
+  user's arguments. A request to an app that is starting waits for it; one to an app that is
+  not running gets a page saying so (jupyter-server-proxy would start it again, with no
+  arguments, as soon as a forgotten tab reloads);
+* the user's Jupyter credentials never reach an app: Jupyter's and JupyterHub's cookies, the
+  `_xsrf` cookie, `Authorization`, `X-XSRFToken` and a `token` or `_xsrf` in the query are
+  removed from what is forwarded (jupyter-server-proxy #590: an app, or whoever holds its port,
+  could otherwise act as the user).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import unquote
+
+from jupyter_server.utils import url_path_join
+from jupyter_server_proxy.handlers import (
+    AddSlashHandler,
+    LocalProxyHandler,
+    SuperviseAndProxyHandler,
+)
+from tornado import httputil, web
+
+from .instances import RUNNING, STARTING, AppManager
+
+# Headers that carry the user's Jupyter identity.
+CREDENTIAL_HEADERS = ("Authorization", "X-XSRFToken", "X-Xsrftoken", "X-CSRFToken")
+# Query parameters that do.
+CREDENTIAL_PARAMETERS = frozenset({"token", "_xsrf"})
+# Cookies of JupyterHub (its login, its OAuth state) and of a single-user server's login.
+HUB_COOKIE_PREFIXES = ("jupyterhub-", "username-")
+
+
+class CredentialFilter:
+    """Mixin for jupyter-server-proxy handlers: forward nothing that identifies the user."""
+
+    request: httputil.HTTPServerRequest
+
+    def proxy_request_headers(self) -> httputil.HTTPHeaders:
+        headers: httputil.HTTPHeaders = super().proxy_request_headers()  # type: ignore[misc]
+        for name in CREDENTIAL_HEADERS:
+            headers.pop(name, None)
+        cookie = headers.pop("Cookie", None)
+        kept = _app_cookies(cookie, self._jupyter_cookie_names()) if cookie else ""
+        if kept:
+            headers["Cookie"] = kept
+        return headers
+
+    def get_client_uri(self, protocol: str, host: str, port: Any, proxied_path: str) -> str:
+        uri: str = super().get_client_uri(protocol, host, port, proxied_path)  # type: ignore[misc]
+        path, _, query = uri.partition("?")
+        if not query:
+            return uri
+        kept = [
+            part
+            for part in query.split("&")
+            if unquote(part.partition("=")[0]) not in CREDENTIAL_PARAMETERS
+        ]
+        return f"{path}?{'&'.join(kept)}" if kept else path
+
+    def _jupyter_cookie_names(self) -> set[str]:
+        names = {"_xsrf"}
+        cookie_name = getattr(self, "cookie_name", None)  # the server's login cookie
+        if cookie_name:
+            names.add(cookie_name)
+        return names
+
+
+def _authenticated(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
+    """Mark every HTTP method @web.authenticated, as jupyter_server asks of extension routes.
+
+    jupyter-server-proxy's handlers already check the login in `prepare`, before any method
+    runs; this repeats the check where jupyter_server looks for it.
+    """
+    for method in cls.SUPPORTED_METHODS:
+        function = getattr(cls, method.lower())
+        if function is not web.RequestHandler._unimplemented_method:
+            setattr(cls, method.lower(), web.authenticated(function))
+    return cls
+
+
+def _app_cookies(header: str, jupyter_names: set[str]) -> str:
+    """The Cookie header without Jupyter's and JupyterHub's cookies."""
+    parsed = SimpleCookie()
+    try:
+        parsed.load(header)
+    except Exception:
+        # A header the cookie parser cannot read: forward nothing rather than everything.
+        return ""
+    kept = [
+        f"{name}={morsel.coded_value}"
+        for name, morsel in parsed.items()
+        if name not in jupyter_names and not name.startswith(HUB_COOKIE_PREFIXES)
+    ]
+    return "; ".join(kept)
+
+
+@_authenticated
+class AppProxyHandler(CredentialFilter, SuperviseAndProxyHandler):  # type: ignore[misc]
+    """`{base_url}<app>/<endpoint>/…` to the app launched there."""
+
+    def initialize(self, manager: AppManager, name: str, endpoint: int) -> None:  # type: ignore[override]
+        super().initialize(state={})
+        self.manager = manager
+        self.app_name = name
+        self.endpoint = endpoint
+        self.name = f"{name}/{endpoint}"
+        # jupyter-server-proxy's context path (X-Forwarded-Prefix, Location rewrites).
+        self.proxy_base = f"{name}/{endpoint}"
+
+    @property
+    def port(self) -> int:  # type: ignore[override]
+        instance = self.manager.get(self.app_name, self.endpoint)
+        return instance.port if instance is not None else 0
+
+    @property
+    def unix_socket(self) -> str | None:  # type: ignore[override]
+        instance = self.manager.get(self.app_name, self.endpoint)
+        return instance.unix_socket if instance is not None else None
+
+    async def ensure_process(self) -> None:
+        """Wait for a starting app; refuse when none runs here (never start one)."""
+        instance = self.manager.get(self.app_name, self.endpoint)
+        if instance is not None and instance.state == STARTING:
+            await asyncio.shield(instance.settled.wait())
+        if instance is None or instance.state != RUNNING:
+            title = self.manager.apps[self.app_name]["title"]
+            why = instance.message if instance is not None and instance.message else None
+            raise web.HTTPError(
+                503,
+                f"{title} is not running on endpoint {self.endpoint}"
+                + (f": {why}" if why else ".")
+                + " Start it from the JupyterLab launcher.",
+            )
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A short page for the browser tab, with the reason."""
+        exception = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(exception, "log_message", None) or self._reason
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(f"{status_code}: {message}\n")
+
+
+@_authenticated
+class DashboardProxyHandler(CredentialFilter, LocalProxyHandler):  # type: ignore[misc]
+    """`{base_url}jupyterlab-hpc/proxy/<port>/…` to a dashboard on this node (Dask, Ray)."""
+
+    def initialize(self, own_port: int) -> None:
+        self.own_port = own_port
+
+    def _get_context_path(self, host: str, port: Any) -> str:
+        return url_path_join(self.base_url, "jupyterlab-hpc", "proxy", str(port))
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        await super().prepare(*args, **kwargs)
+        port = int(self.path_args[0]) if self.path_args else 0
+        if not 1 <= port <= 65535 or port == self.own_port:
+            raise web.HTTPError(400, f"Port {port} is not a dashboard port.")
+
+
+def app_proxy_routes(
+    manager: AppManager,
+) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
+    """One route per app and endpoint (relative to the base URL), as jupyter-server-proxy
+    makes one per server."""
+    routes: list[tuple[str, type[web.RequestHandler], dict[str, Any]]] = []
+    for name, app in manager.apps.items():
+        for endpoint in range(app["endpoints"]):
+            kwargs = {
+                "manager": manager,
+                "name": name,
+                "endpoint": endpoint,
+                "absolute_url": app["absolute_url"],
+            }
+            routes.append((f"{name}/{endpoint}(/.*)", AppProxyHandler, kwargs))
+            routes.append((f"{name}/{endpoint}", AddSlashHandler, {}))
+    return routes
