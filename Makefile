@@ -18,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # packages are pinned to it in package.json's resolutions.
 JUPYTERLAB_VERSION := 4.6.4
 DEMO_PORT ?= 8888
-# `make demo DEMO_HARDWARE=fake`: simulated RAPL, GPUs and grid API (scripts/demo-fake-hardware.py scripts/slurm-testbed).
+# `make demo DEMO_HARDWARE=fake`: simulated RAPL, GPUs and grid API (scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed).
 DEMO_HARDWARE ?= real
 
 SOURCES := $(shell find src style schema -type f -not -path '*/__tests__/*' 2>/dev/null) \
@@ -58,8 +58,8 @@ install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install
 .PHONY: lint
 lint: install  ## eslint, prettier, stylelint, ruff
 	$(BIN)/jlpm lint:check
-	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/slurm-testbed
-	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/slurm-testbed
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed
 
 .PHONY: typecheck
 typecheck: install  ## tsc over sources and tests
@@ -90,7 +90,9 @@ bench: install  ## benchmarks side by side with the anchors (see bench/README.md
 
 .PHONY: demo
 demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slurm) on 127.0.0.1
-	mkdir -p .demo/work
+	mkdir -p .demo/work .demo/config
+	@# One launcher app that runs anywhere (Python's web server), beside the shipped ones.
+	cp scripts/demo-apps.py .demo/config/jupyter_server_config.py
 	@# Something to see and to submit: a sample script, and one running job when the queue is empty.
 	@[ -f .demo/work/hello.sbatch ] || printf '#!/bin/bash\n#SBATCH --job-name=hello\n#SBATCH --time=5\necho "Hello from job $$SLURM_JOB_ID on $$(hostname)"\nsleep 60\n' > .demo/work/hello.sbatch
 	@SLURM_CONF=$(SLURM_CONF) squeue -h --me | grep -q . || SLURM_CONF=$(SLURM_CONF) sbatch \
@@ -98,7 +100,7 @@ demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slur
 	SLURM_CONF=$(SLURM_CONF) JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
 		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
 		--ServerApp.root_dir=$(CURDIR)/.demo/work \
-		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py scripts/slurm-testbed)
+		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py)
 
 # The local single-node Slurm of the tests and the demo (scripts/slurm-testbed).
 SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.conf

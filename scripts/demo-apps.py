@@ -1,0 +1,29 @@
+"""Jupyter server config for `make demo`: one app of the launcher that runs on any machine.
+
+The shipped apps (TensorBoard, MLflow, code-server, noVNC, Nerfstudio) are listed as
+unavailable until their programs are installed; this one is Python's own web server, serving
+the demo's work folder, so that launching, the Running panel and logs can be tried at once.
+"""
+
+import sys
+
+c.HPCApps.apps.update(  # noqa: F821 (c is injected by the config loader)
+    {
+        "webserver": {
+            "title": "Web file server",
+            "command": [
+                sys.executable,
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                "{port}",
+                "{args}",
+            ],
+            "args_hint": (
+                "Optional: --directory FOLDER (relative paths start at the file browser's root)."
+            ),
+            "docs_url": "https://docs.python.org/3/library/http.server.html",
+        }
+    }
+)
