@@ -159,6 +159,8 @@ class AppManager:
                 self.log.info("Relaunching %s on endpoint %d with new settings", name, endpoint)
             if current is not None:
                 await self._stop(current)
+                # Ended: a start refused below must not leave it listed, "stopping" for ever.
+                del self._instances[key]
             instance = await self._start(name, endpoint, app, prepared)
             self._instances[key] = instance
             return instance
@@ -242,7 +244,11 @@ class AppManager:
         env = {**os.environ}
         env.update({key: value.format(**fields) for key, value in app["environment"].items()})
         env.update(prepared["user_env"])
-        cwd = self._cwd(app, env)
+        try:
+            cwd = self._cwd(app, env)
+        except LaunchError:
+            _remove(socket_dir)
+            raise
         instance = Instance(
             name=name,
             title=app["title"],

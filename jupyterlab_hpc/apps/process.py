@@ -10,7 +10,8 @@ habits do not suit apps a user launches with arguments, so this subclass changes
   at once when the process exits;
 * it signals the process alone, so an app's own children (a wrapper script's server, MLflow's
   gunicorn workers) outlive it. Here the app runs in a session of its own and the whole
-  process group is signalled, with a grace period before SIGKILL, and reaped.
+  process group is signalled, with a grace period before SIGKILL, and reaped; when the app
+  exits by itself, what it left in its group is killed.
 
 The child's stdin is /dev/null and its output goes to a file: no pipe can fill up and stall it.
 """
@@ -68,6 +69,9 @@ class AppProcess(SupervisedProcess):  # type: ignore[misc]
     async def _restart_process_if_needed(self) -> None:
         """Wait for the exit (this reaps the process) and record it; never restart."""
         self.exit_code = await self.proc.wait()
+        # What the app left in its group (a wrapper's server, workers) ends with it, now: once
+        # the group is empty its id is free for another process, so no later stop may signal it.
+        _signal_group(self.proc.pid, signal.SIGKILL)
         remove_handler(self._handle_signal)
         self.running = False
         self._killed = True

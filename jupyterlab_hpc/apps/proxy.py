@@ -12,13 +12,14 @@ from jupyter-server-proxy:
 * the user's Jupyter credentials never reach an app: Jupyter's and JupyterHub's cookies, the
   `_xsrf` cookie, `Authorization`, `X-XSRFToken` and a `token` or `_xsrf` in the query are
   removed from what is forwarded (jupyter-server-proxy #590: an app, or whoever holds its port,
-  could otherwise act as the user).
+  could otherwise act as the user);
+* it connects to 127.0.0.1, where apps listen, not to "localhost", which is ::1 first on most
+  systems (where anyone on the node may listen on the same port).
 """
 
 from __future__ import annotations
 
 import asyncio
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import unquote
 
@@ -69,10 +70,28 @@ class CredentialFilter:
 
     def _jupyter_cookie_names(self) -> set[str]:
         names = {"_xsrf"}
-        cookie_name = getattr(self, "cookie_name", None)  # the server's login cookie
-        if cookie_name:
-            names.add(cookie_name)
+        # The server's login cookie (JupyterHandler.cookie_name is deprecated).
+        identity_provider = getattr(self, "identity_provider", None)
+        if identity_provider is not None:
+            names.add(identity_provider.get_cookie_name(self))
         return names
+
+
+class LoopbackTarget:
+    """Mixin for jupyter-server-proxy handlers: connect to 127.0.0.1, never to "localhost".
+
+    Apps listen on 127.0.0.1 and dashboards are checked there, but jupyter-server-proxy
+    connects to "localhost", which most systems resolve to ::1 first: anyone on the node
+    listening on [::1]:<the same port> would get the user's requests and answer them as pages
+    of Jupyter's own origin.
+    """
+
+    unix_socket: str | None
+
+    def get_client_uri(self, protocol: str, host: str, port: Any, proxied_path: str) -> str:
+        if host == "localhost" and self.unix_socket is None:
+            host = "127.0.0.1"
+        return super().get_client_uri(protocol, host, port, proxied_path)  # type: ignore[misc,no-any-return]
 
 
 def _authenticated(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
@@ -89,23 +108,24 @@ def _authenticated(cls: type[web.RequestHandler]) -> type[web.RequestHandler]:
 
 
 def _app_cookies(header: str, jupyter_names: set[str]) -> str:
-    """The Cookie header without Jupyter's and JupyterHub's cookies."""
-    parsed = SimpleCookie()
-    try:
-        parsed.load(header)
-    except Exception:
-        # A header the cookie parser cannot read: forward nothing rather than everything.
-        return ""
-    kept = [
-        f"{name}={morsel.coded_value}"
-        for name, morsel in parsed.items()
-        if name not in jupyter_names and not name.startswith(HUB_COOKIE_PREFIXES)
-    ]
+    """The Cookie header without Jupyter's and JupyterHub's cookies.
+
+    Split as browsers and tornado's `parse_cookie` split it (on `;`, the name before the first
+    `=`), each kept cookie forwarded as sent. `SimpleCookie` is no use here: one value it finds
+    invalid (a space, JSON set by another app of this origin) makes it drop the whole header,
+    and with it the app's own session cookie.
+    """
+    kept = []
+    for part in header.split(";"):
+        part = part.strip()
+        name = part.partition("=")[0].strip() if "=" in part else ""
+        if part and name not in jupyter_names and not name.startswith(HUB_COOKIE_PREFIXES):
+            kept.append(part)
     return "; ".join(kept)
 
 
 @_authenticated
-class AppProxyHandler(CredentialFilter, SuperviseAndProxyHandler):  # type: ignore[misc]
+class AppProxyHandler(CredentialFilter, LoopbackTarget, SuperviseAndProxyHandler):  # type: ignore[misc]
     """`{base_url}<app>/<endpoint>/…` to the app launched there."""
 
     def initialize(self, manager: AppManager, name: str, endpoint: int) -> None:  # type: ignore[override]
@@ -151,7 +171,7 @@ class AppProxyHandler(CredentialFilter, SuperviseAndProxyHandler):  # type: igno
 
 
 @_authenticated
-class DashboardProxyHandler(CredentialFilter, LocalProxyHandler):  # type: ignore[misc]
+class DashboardProxyHandler(CredentialFilter, LoopbackTarget, LocalProxyHandler):  # type: ignore[misc]
     """`{base_url}jupyterlab-hpc/proxy/<port>/…` to a dashboard on this node (Dask, Ray)."""
 
     def initialize(self, own_port: int) -> None:

@@ -173,9 +173,9 @@ class LogHandler(_InstanceHandler):
             tail = self._manager.log_tail(name, int(endpoint))
         except LaunchError as error:
             raise web.HTTPError(error.status, error.message) from None
-        self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(tail.decode("utf-8", "replace"))
+        # APIHandler.finish would make any Content-Type set before it application/json.
+        self.finish(tail.decode("utf-8", "replace"), set_content_type="text/plain; charset=UTF-8")
 
 
 class DashboardHandler(APIHandler):
