@@ -215,7 +215,11 @@ class AppManager:
             )
         except ArgumentError as error:
             raise LaunchError(400, error.message) from None
-        return {"args": args, "user_env": user_env, "words": words}
+        # The folder is checked here, before a running instance is stopped for a relaunch: a
+        # refused relaunch leaves the running app alone. (The app's own variables count with
+        # their placeholders unfilled; a folder that needs {port} makes no sense.)
+        cwd = self._cwd(app, {**os.environ, **app["environment"], **user_env})
+        return {"args": args, "user_env": user_env, "words": words, "cwd": cwd}
 
     async def _start(
         self, name: str, endpoint: int, app: Mapping[str, Any], prepared: dict[str, Any]
@@ -244,11 +248,7 @@ class AppManager:
         env = {**os.environ}
         env.update({key: value.format(**fields) for key, value in app["environment"].items()})
         env.update(prepared["user_env"])
-        try:
-            cwd = self._cwd(app, env)
-        except LaunchError:
-            _remove(socket_dir)
-            raise
+        cwd = prepared["cwd"]
         instance = Instance(
             name=name,
             title=app["title"],

@@ -182,19 +182,19 @@ async def test_an_app_runs_in_its_configured_folder_expanded_from_the_dialog(
 @pytest.mark.parametrize(
     "hpc_config", [{"HPCApps": {"apps": CWD_APP, "shutdown_grace": 1}}], indirect=True
 )
-async def test_a_relaunch_refused_for_its_folder_leaves_no_ghost(lab: Lab, tmp_path: Path) -> None:
+async def test_a_relaunch_refused_for_its_folder_leaves_the_running_app_alone(
+    lab: Lab, tmp_path: Path
+) -> None:
     first = await lab.launch("cwdapp", 0)
     await lab.wait_state("cwdapp", 0)
     # when the dialog relaunches it in a folder that does not exist
     response = await lab.post("cwdapp", 0, {"env": {"RUN_DIR": str(tmp_path / "missing")}})
-    # then the user is told why, and the Running panel shows no app stuck "stopping": the
-    # app that ran is either still running untouched or stopped and gone
+    # then the user is told why, and the app that ran is still running, untouched
     assert response.code == 400
     assert "which is not a folder here" in message(response)
     listed = await lab.running()
-    assert [(i["state"], i["pid"]) for i in listed] in ([], [("running", first["pid"])])
-    if not listed:
-        assert await is_reaped(first["pid"])
+    assert [(i["state"], i["pid"]) for i in listed] == [("running", first["pid"])]
+    assert (await lab.record("cwdapp", 0))["pid"] == first["pid"]
     # and the endpoint can be launched again
     again = await lab.launch("cwdapp", 0, "--logdir again")
     await lab.wait_state("cwdapp", 0)
