@@ -1,8 +1,10 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { appsPlugin } from './apps/plugin';
 import { clientPlugin } from './client/plugin';
 import { emissionsPlugin } from './emissions/plugin';
 import { historyPlugin } from './history/plugin';
+import { launcherPlugin } from './launcher/plugin';
 import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
 import { metricsPlugin } from './metrics/plugin';
@@ -13,6 +15,7 @@ import { submitPlugin } from './slurm/submitplugin';
 
 export { HPCClient, HPCRequestError, IHPCClient } from './api/client';
 export * from './api/types';
+export { IHPCLauncher } from './launcher/tokens';
 export { IMeterRegistry, MeterPlacement } from './meters/tokens';
 export { IMetricsModel } from './metrics/tokens';
 export { ISlurmQueueModel } from './slurm/tokens';
@@ -26,6 +29,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   powerPlugin,
   emissionsPlugin,
   historyPlugin,
+  launcherPlugin,
+  appsPlugin,
   slurmPlugin,
   submitPlugin,
   sessionPlugin

@@ -88,3 +88,26 @@ def eco2mix_factor() -> float:
     """The factor the replayed answer carries (its newest row with a CO2 rate)."""
     rows = json.loads(ECO2MIX.read_text("utf-8"))["results"]
     return float(next(r["taux_co2"] for r in rows if r.get("taux_co2") is not None))
+
+
+class _Dashboard(BaseHTTPRequestHandler):
+    """A stand-in for a Dask dashboard: a page that names itself and the path asked."""
+
+    def do_GET(self) -> None:
+        body = f"<title>Fake Dask dashboard</title><h1>Fake Dask dashboard</h1><p>{self.path}</p>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def start_dashboard() -> int:
+    """Serve a fake dashboard on a free local port; return the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Dashboard)
+    threading.Thread(target=server.serve_forever, name="fake-dashboard", daemon=True).start()
+    return int(server.server_address[1])

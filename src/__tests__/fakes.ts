@@ -8,8 +8,13 @@ import * as path from 'path';
 
 import { IHPCClient } from '../api/client';
 import {
+  IAppInstance,
+  IAppLaunchRequest,
+  IApps,
+  IDashboardCheck,
   IHistory,
   IInfo,
+  IRunningApps,
   IMetrics,
   ISlurmHistory,
   ISlurmJobDetails,
@@ -69,6 +74,35 @@ export function slurmHistory(): ISlurmHistory {
 /** `POST slurm/jobs`. */
 export function slurmSubmit(): ISlurmSubmitResult {
   return golden('slurm-submit.json', contract.SUBMIT);
+}
+
+/** `GET apps`. */
+export function apps(): IApps {
+  return golden<IApps>('apps.json', {
+    categories: [],
+    apps: [],
+    documentation: [],
+    dashboards: []
+  });
+}
+
+/** `POST apps/{name}/{endpoint}` (202). */
+export function appLaunch(): IAppInstance {
+  return golden<IAppInstance>('apps-launch.json', {} as IAppInstance);
+}
+
+/** `GET apps/running`. */
+export function appsRunning(): IRunningApps {
+  return golden<IRunningApps>('apps-running.json', { instances: [] });
+}
+
+/** `POST dashboards/{name}`. */
+export function dashboardCheck(): IDashboardCheck {
+  return golden<IDashboardCheck>('dashboards-check.json', {
+    name: 'dask',
+    port: 8787,
+    url: '/jupyterlab-hpc/proxy/8787/status'
+  });
 }
 
 /** One recorded call of the fake `fetch`. */
@@ -188,6 +222,69 @@ export class FakeClient implements IHPCClient {
 
   slurmHistory(days?: number): Promise<ISlurmHistory> {
     return this.nextSlurmHistory(days);
+  }
+
+  nextApps: () => Promise<IApps> = async () => apps();
+  /** Every app call, as `"launch tensorboard 0"`, `"stop tensorboard 0"`… */
+  appCalls: string[] = [];
+  /** The bodies of every `launchApp` call. */
+  launched: IAppLaunchRequest[] = [];
+  nextLaunch: (
+    name: string,
+    endpoint: number,
+    request: IAppLaunchRequest
+  ) => Promise<IAppInstance> = async () => appLaunch();
+  nextRunning: () => Promise<IRunningApps> = async () => appsRunning();
+  nextStop: (name: string, endpoint: number) => Promise<void> = async () =>
+    undefined;
+  nextLog: (name: string, endpoint: number) => Promise<string> = async () => '';
+  nextDashboard: (name: string, port: number) => Promise<IDashboardCheck> =
+    async () => dashboardCheck();
+  nextIcon: (url: string) => Promise<string> = async () =>
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16"/></svg>';
+
+  apps(): Promise<IApps> {
+    this.appCalls.push('apps');
+    return this.nextApps();
+  }
+
+  launchApp(
+    name: string,
+    endpoint: number,
+    request: IAppLaunchRequest
+  ): Promise<IAppInstance> {
+    this.appCalls.push(`launch ${name} ${endpoint}`);
+    this.launched.push(request);
+    return this.nextLaunch(name, endpoint, request);
+  }
+
+  runningApps(): Promise<IRunningApps> {
+    this.appCalls.push('running');
+    return this.nextRunning();
+  }
+
+  stopApp(name: string, endpoint: number): Promise<void> {
+    this.appCalls.push(`stop ${name} ${endpoint}`);
+    return this.nextStop(name, endpoint);
+  }
+
+  appLog(name: string, endpoint: number): Promise<string> {
+    this.appCalls.push(`log ${name} ${endpoint}`);
+    return this.nextLog(name, endpoint);
+  }
+
+  checkDashboard(name: string, port: number): Promise<IDashboardCheck> {
+    this.appCalls.push(`dashboard ${name} ${port}`);
+    return this.nextDashboard(name, port);
+  }
+
+  iconSvg(url: string): Promise<string> {
+    this.appCalls.push(`icon ${url}`);
+    return this.nextIcon(url);
+  }
+
+  resolveUrl(url: string): string {
+    return new URL(url, 'http://localhost:8888/').href;
   }
 
   private _act(verb: string, id: string): Promise<void> {

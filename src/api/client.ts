@@ -3,8 +3,13 @@ import { ServerConnection } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
 
 import {
+  IAppInstance,
+  IAppLaunchRequest,
+  IApps,
+  IDashboardCheck,
   IHistory,
   IInfo,
+  IRunningApps,
   IMetrics,
   ISlurmHistory,
   ISlurmJobDetails,
@@ -48,6 +53,32 @@ export interface IHPCClient {
   releaseJob(id: string): Promise<void>;
   /** `GET slurm/history`: jobs finished in the last `days` (server default 7). */
   slurmHistory(days?: number): Promise<ISlurmHistory>;
+  /** `GET apps`: the launcher's categories, apps, dashboards and links. */
+  apps(): Promise<IApps>;
+  /** `POST apps/{name}/{endpoint}`: start an app (or reuse the same launch). */
+  launchApp(
+    name: string,
+    endpoint: number,
+    request: IAppLaunchRequest
+  ): Promise<IAppInstance>;
+  /** `GET apps/running`: every instance the server knows, whatever its state. */
+  runningApps(): Promise<IRunningApps>;
+  /** `DELETE apps/{name}/{endpoint}`: stop an instance (done when it is gone). */
+  stopApp(name: string, endpoint: number): Promise<void>;
+  /** `GET apps/{name}/{endpoint}/log`: the instance's recent output, as text. */
+  appLog(name: string, endpoint: number): Promise<string>;
+  /** `POST dashboards/{name}`: whether a dashboard answers on `port`, and its URL. */
+  checkDashboard(name: string, port: number): Promise<IDashboardCheck>;
+  /**
+   * The text of an icon the server names (`icon_url`): only one under the
+   * server's base URL, which gets the user's credentials; others reject.
+   */
+  iconSvg(url: string): Promise<string>;
+  /**
+   * A URL the server sent as an absolute path (`open_url`, `url`), made
+   * absolute on the Jupyter origin, ready for `window.open` or an IFrame.
+   */
+  resolveUrl(url: string): string;
 }
 
 /** The token of the API client. */
@@ -172,19 +203,81 @@ export class HPCClient implements IHPCClient {
     return this._get<ISlurmHistory>(`slurm/history${query}`);
   }
 
+  apps(): Promise<IApps> {
+    return this._get<IApps>('apps');
+  }
+
+  async launchApp(
+    name: string,
+    endpoint: number,
+    request: IAppLaunchRequest
+  ): Promise<IAppInstance> {
+    const { status, body, url } = await this._send(
+      'POST',
+      Private.appPath(name, endpoint),
+      request
+    );
+    return Private.requireJSON<IAppInstance>(status, body, url);
+  }
+
+  runningApps(): Promise<IRunningApps> {
+    return this._get<IRunningApps>('apps/running');
+  }
+
+  async stopApp(name: string, endpoint: number): Promise<void> {
+    await this._send('DELETE', Private.appPath(name, endpoint));
+  }
+
+  async appLog(name: string, endpoint: number): Promise<string> {
+    const url = this._url(`${Private.appPath(name, endpoint)}/log`);
+    const { text } = await this._request(url, { method: 'GET' });
+    return text;
+  }
+
+  async checkDashboard(name: string, port: number): Promise<IDashboardCheck> {
+    const { status, body, url } = await this._send(
+      'POST',
+      `dashboards/${encodeURIComponent(name)}`,
+      { port }
+    );
+    return Private.requireJSON<IDashboardCheck>(status, body, url);
+  }
+
+  async iconSvg(url: string): Promise<string> {
+    const absolute = this.resolveUrl(url);
+    if (!absolute.startsWith(this.serverSettings.baseUrl)) {
+      // Credentials go to the Jupyter server only.
+      throw new HPCRequestError({
+        status: 0,
+        url: absolute,
+        message: `${url} is not under the Jupyter server's base URL.`
+      });
+    }
+    // Icons do not change while the page lives: let the browser cache them.
+    const { text } = await this._request(absolute, {
+      method: 'GET',
+      cache: 'default'
+    });
+    return text;
+  }
+
+  resolveUrl(url: string): string {
+    return new URL(url, this.serverSettings.baseUrl).href;
+  }
+
   private async _get<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const { status, body, url } = await this._request(path, {
+    const { status, text, url } = await this._request(this._url(path), {
       method: 'GET',
       ...init
     });
-    return Private.requireJSON<T>(status, body, url);
+    return Private.requireJSON<T>(status, Private.parseJSON(text), url);
   }
 
   /**
    * A request that changes something, with an optional JSON body; its answer
    * has no body (undefined) for a 204.
    */
-  private _send(
+  private async _send(
     method: 'POST' | 'DELETE',
     path: string,
     body?: unknown
@@ -195,15 +288,20 @@ export class HPCClient implements IHPCClient {
       init.body = JSON.stringify(body);
       init.headers = { 'Content-Type': 'application/json' };
     }
-    return this._request(path, init);
+    const { status, text, url } = await this._request(this._url(path), init);
+    return { status, body: Private.parseJSON(text), url };
   }
 
-  /** Make one request; its status and JSON answer, or an `HPCRequestError`. */
+  /** The URL of a route of the API. */
+  private _url(path: string): string {
+    return URLExt.join(this.serverSettings.baseUrl, API_NAMESPACE, path);
+  }
+
+  /** Make one request; its status and text, or an `HPCRequestError`. */
   private async _request(
-    path: string,
+    url: string,
     init: RequestInit
-  ): Promise<Private.IAnswer> {
-    const url = URLExt.join(this.serverSettings.baseUrl, API_NAMESPACE, path);
+  ): Promise<Private.ITextAnswer> {
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(
@@ -218,15 +316,15 @@ export class HPCClient implements IHPCClient {
         message: Private.networkMessage(error)
       });
     }
-    const body = await Private.readJSON(response);
+    const text = await Private.readText(response);
     if (!response.ok) {
       throw new HPCRequestError({
         status: response.status,
         url,
-        message: Private.errorMessage(response, body)
+        message: Private.errorMessage(response, Private.parseJSON(text))
       });
     }
-    return { status: response.status, body, url };
+    return { status: response.status, text, url };
   }
 
   private _info: Promise<IInfo> | null = null;
@@ -246,6 +344,13 @@ namespace Private {
   export interface IAnswer {
     status: number;
     body: unknown;
+    url: string;
+  }
+
+  /** A successful answer as text (empty for a 204). */
+  export interface ITextAnswer {
+    status: number;
+    text: string;
     url: string;
   }
 
@@ -270,14 +375,22 @@ namespace Private {
     return `slurm/jobs/${encodeURIComponent(id)}`;
   }
 
-  /** The parsed JSON body, or undefined when there is none or it is not JSON. */
-  export async function readJSON(response: Response): Promise<unknown> {
-    let text: string;
+  /** The route of one app endpoint; the server validates both parts. */
+  export function appPath(name: string, endpoint: number): string {
+    return `apps/${encodeURIComponent(name)}/${encodeURIComponent(endpoint)}`;
+  }
+
+  /** The body's text, or an empty one when it cannot be read. */
+  export async function readText(response: Response): Promise<string> {
     try {
-      text = await response.text();
+      return await response.text();
     } catch {
-      return undefined;
+      return '';
     }
+  }
+
+  /** The parsed JSON text, or undefined when there is none or it is not JSON. */
+  export function parseJSON(text: string): unknown {
     if (!text) {
       return undefined;
     }

@@ -218,3 +218,103 @@ export interface ISlurmHistory {
   reason: string | null;
   jobs: ISlurmHistoryJob[];
 }
+
+/** A launcher category and its place in the launcher (lower first). */
+export interface IAppCategory {
+  name: string;
+  rank: number;
+}
+
+/** One application of the catalogue (`c.HPCApps.apps`). */
+export interface IAppSpec {
+  name: string;
+  title: string;
+  /** The launcher category of its tile, e.g. `Applications`. */
+  category: string;
+  /** How many instances may run at once, as endpoints 0…N-1. */
+  endpoints: number;
+  /** An SVG: an absolute path on the Jupyter origin, an https URL, or null. */
+  icon_url: string | null;
+  /** What to type as arguments, e.g. `--logdir is required`. */
+  args_hint: string | null;
+  docs_url: string | null;
+  /** Whether it can start here (its executable was found). */
+  available: boolean;
+  /** Why it cannot start, when it cannot. */
+  reason: string | null;
+}
+
+/** A documentation tile (`c.HPCApps.documentation`). */
+export interface IDocumentationLink {
+  title: string;
+  url: string;
+}
+
+/** A dashboard served by a program the user starts (Dask, Ray). */
+export interface IDashboardSpec {
+  name: string;
+  title: string;
+  category: string;
+  /** The port the program listens on unless told otherwise. */
+  default_port: number;
+  /** The dashboard's page under that port, e.g. `/status`. */
+  path: string;
+  icon_url: string | null;
+  docs_url: string | null;
+}
+
+/** `GET apps`: the launcher's categories and tiles. */
+export interface IApps {
+  categories: IAppCategory[];
+  apps: IAppSpec[];
+  documentation: IDocumentationLink[];
+  dashboards: IDashboardSpec[];
+}
+
+/** The body of `POST apps/{name}/{endpoint}`. */
+export interface IAppLaunchRequest {
+  /** The arguments as typed, shell-like; the server splits and expands them. */
+  args: string;
+  /** Extra environment variables. */
+  env: { [name: string]: string };
+}
+
+/** Where an app instance is in its life. */
+export type AppState =
+  'starting' | 'running' | 'stopping' | 'exited' | 'failed';
+
+/** One app instance: `POST apps/{name}/{endpoint}` and `GET apps/running`. */
+export interface IAppInstance {
+  name: string;
+  title: string;
+  endpoint: number;
+  /** The app's own URL, an absolute path on the Jupyter origin. */
+  url: string;
+  /** The URL to open in the browser: `url`, maybe with a query. */
+  open_url: string;
+  state: AppState;
+  pid: number | null;
+  started: string | null;
+  exit_code: number | null;
+  /** Why it failed or exited, or what it is doing. */
+  message: string | null;
+  /** The arguments it was started with, as typed. */
+  args: string;
+  /** The names (never the values) of the variables it was given. */
+  env_names: string[];
+  /** `GET apps/{name}/{endpoint}/log`, an absolute path. */
+  log_url: string;
+}
+
+/** `GET apps/running`. */
+export interface IRunningApps {
+  instances: IAppInstance[];
+}
+
+/** `POST dashboards/{name}`: something answers on that port; open `url`. */
+export interface IDashboardCheck {
+  name: string;
+  port: number;
+  /** The dashboard through the proxy, an absolute path on the Jupyter origin. */
+  url: string;
+}

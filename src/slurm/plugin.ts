@@ -11,6 +11,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { IHPCClient } from '../api/client';
 import { SlurmScope } from '../api/types';
+import { IHPCLauncher } from '../launcher/tokens';
 import { followSetting } from '../settings';
 import { SlurmActions } from './actions';
 import { confirmCancel, showJobDetails } from './dialogs';
@@ -43,7 +44,8 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
     ILayoutRestorer,
     ICommandPalette,
     ILauncher,
-    ISettingRegistry
+    ISettingRegistry,
+    IHPCLauncher
   ],
   provides: ISlurmQueueModel,
   activate: (
@@ -53,7 +55,8 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    hpcLauncher: IHPCLauncher | null
   ): ISlurmQueueModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hpc');
     // A closed sidebar panel costs no request; an open one in a hidden page neither.
@@ -101,7 +104,9 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
       execute: () => model.refresh()
     });
 
-    launcher?.add({
+    // Through the ordered launcher when there is one: HPC Tools sits then
+    // where the server's category order puts it, not after Other.
+    (hpcLauncher ?? launcher)?.add({
       command: CommandIDs.openSlurm,
       category: trans.__('HPC Tools'),
       rank: 10

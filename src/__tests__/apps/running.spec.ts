@@ -1,0 +1,132 @@
+import { Notification } from '@jupyterlab/apputils';
+
+import { HPCRequestError } from '../../api/client';
+import { appIcon } from '../../launcher/icons';
+import { RunningAppsModel } from '../../apps/model';
+import { RunningAppsManager } from '../../apps/running';
+import * as fakes from '../fakes';
+import { instance, runningModel, settle, shown, trans } from './utils';
+
+describe('RunningAppsManager', () => {
+  let client: fakes.FakeClient;
+  let model: RunningAppsModel;
+  let manager: RunningAppsManager;
+  let open: jest.Mock;
+  let showLog: jest.Mock;
+
+  beforeEach(async () => {
+    Notification.manager.dismiss();
+    client = new fakes.FakeClient();
+    let instances = [
+      instance('running'),
+      instance('failed', {
+        endpoint: 1,
+        exit_code: 2,
+        message: 'TensorBoard exited with code 2 before it answered'
+      })
+    ];
+    client.nextRunning = async () => ({ instances });
+    client.nextStop = async (name, endpoint) => {
+      instances = instances.filter(i => i.endpoint !== endpoint);
+    };
+    model = runningModel(client);
+    open = jest.fn();
+    showLog = jest.fn();
+    manager = new RunningAppsManager({
+      model,
+      client,
+      trans,
+      icon: () => appIcon,
+      open,
+      showLog
+    });
+    await model.refresh();
+    await settle();
+  });
+
+  afterEach(() => model.dispose());
+
+  it('lists every instance as "Title · endpoint" with its state', () => {
+    const items = manager.running({ mode: 'list' });
+
+    expect(manager.name).toBe('Applications');
+    expect(items.map(i => [i.label(), i.detail!()])).toEqual([
+      ['TensorBoard · 0', 'running'],
+      ['TensorBoard · 1', 'failed (code 2)']
+    ]);
+    expect(items[1].className).toBe('jp-hpc-RunningApp jp-mod-failed');
+    expect(items[0].context).toBe('tensorboard/0');
+    const tooltip = items[0].labelTitle!();
+    expect(tooltip).toContain('Arguments: --logdir runs');
+    expect(tooltip).toContain('Variables: TF_CPP_MIN_LOG_LEVEL');
+    expect(tooltip).toContain('Started: ');
+    expect(items[1].labelTitle!()).toContain(
+      'TensorBoard exited with code 2 before it answered'
+    );
+  });
+
+  it('opens a running instance, and the log of a failed one', () => {
+    const [running, failed] = manager.running({ mode: 'list' });
+
+    running.open!();
+    failed.open!();
+
+    expect(open.mock.calls[0][0].endpoint).toBe(0);
+    expect(showLog.mock.calls[0][0].endpoint).toBe(1);
+  });
+
+  it('shuts down one instance, then all', async () => {
+    const [first] = manager.running({ mode: 'list' });
+
+    first.shutdown!();
+    await settle();
+    expect(client.appCalls).toContain('stop tensorboard 0');
+    expect(manager.running({ mode: 'list' }).map(i => i.label())).toEqual([
+      'TensorBoard · 1'
+    ]);
+
+    manager.shutdownAll();
+    await settle();
+    expect(client.appCalls).toContain('stop tensorboard 1');
+    expect(manager.running({ mode: 'list' })).toEqual([]);
+  });
+
+  it("says why a shutdown failed, in the server's words", async () => {
+    client.nextStop = () =>
+      Promise.reject(
+        new HPCRequestError({ status: 500, message: 'kill: EPERM', url: 'x' })
+      );
+
+    await manager.shutdown(model.instances[0]);
+
+    expect(shown().map(n => [n.type, n.message])).toEqual([
+      ['error', 'TensorBoard · 0 could not be shut down: kill: EPERM']
+    ]);
+  });
+});
+
+describe('RunningAppsModel', () => {
+  it('asks nothing while nobody looks, and every 250 ms while a launch waits', async () => {
+    const client = new fakes.FakeClient();
+    let shownPanel = false;
+    const model = new RunningAppsModel({ client, isShown: () => shownPanel });
+    await settle();
+    expect(client.appCalls).toEqual([]);
+
+    const watching = model.watch();
+    await new Promise(resolve => setTimeout(resolve, 700));
+    watching.dispose();
+    const count = client.appCalls.length;
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(count).toBeLessThanOrEqual(4);
+
+    // Back at rest, with the panel closed: no more requests
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(client.appCalls.length).toBeLessThanOrEqual(count + 1);
+    shownPanel = true;
+    await model.refresh();
+    await settle();
+    expect(model.find('tensorboard', 0)?.state).toBe('running');
+    model.dispose();
+  });
+});
