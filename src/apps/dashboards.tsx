@@ -4,7 +4,7 @@ import * as React from 'react';
 
 import { IHPCClient } from '../api/client';
 import { IDashboardSpec } from '../api/types';
-import { FormError, FormWidget, useFormState } from './formwidget';
+import { DocsLink, FormError, FormWidget, useFormState } from './formwidget';
 import { AppOpener } from './opener';
 import { SubmitDialog } from './submitdialog';
 
@@ -98,16 +98,11 @@ function PortFormView(props: {
         </p>
       )}
       <FormError error={form.error} />
-      {dashboard.docs_url && (
-        <a
-          className="jp-hpc-LaunchDialog-docs"
-          href={dashboard.docs_url}
-          target="_blank"
-          rel="noopener noreferrer"
-        >
-          {trans.__('Documentation of %1', dashboard.title)}
-        </a>
-      )}
+      <DocsLink
+        url={dashboard.docs_url}
+        title={dashboard.title}
+        trans={trans}
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { IAppInstance, IAppLaunchRequest, IAppSpec } from '../api/types';
 import { failureMessage } from './format';
+import { DocsLink } from './formwidget';
 import { LaunchForm } from './form';
 import { AppLaunches } from './launch';
 import { ILaunchValues, LaunchMemory } from './memory';
@@ -81,16 +82,7 @@ export async function showUnavailable(
         <p className="jp-hpc-AppUnavailable-reason">
           {app.reason ?? trans.__('The server cannot start it here.')}
         </p>
-        {app.docs_url && (
-          <a
-            className="jp-hpc-LaunchDialog-docs"
-            href={app.docs_url}
-            target="_blank"
-            rel="noopener noreferrer"
-          >
-            {trans.__('Documentation of %1', app.title)}
-          </a>
-        )}
+        <DocsLink url={app.docs_url} title={app.title} trans={trans} />
       </div>
     ),
     buttons: [Dialog.okButton({ label: trans.__('Close') })]

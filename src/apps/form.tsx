@@ -4,7 +4,7 @@ import * as React from 'react';
 import { IAppInstance, IAppSpec } from '../api/types';
 import { EnvRows, validEnvName } from './envrows';
 import { stateLabel } from './format';
-import { FormError, FormWidget, useFormState } from './formwidget';
+import { DocsLink, FormError, FormWidget, useFormState } from './formwidget';
 import { IAppMemory, ILaunchValues } from './memory';
 import { RunningAppsModel } from './model';
 
@@ -210,16 +210,7 @@ function LaunchFormView(props: {
         </p>
       )}
       <FormError error={form.error} />
-      {app.docs_url && (
-        <a
-          className="jp-hpc-LaunchDialog-docs"
-          href={app.docs_url}
-          target="_blank"
-          rel="noopener noreferrer"
-        >
-          {trans.__('Documentation of %1', app.title)}
-        </a>
-      )}
+      <DocsLink url={app.docs_url} title={app.title} trans={trans} />
     </div>
   );
 }

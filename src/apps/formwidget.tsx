@@ -1,3 +1,4 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 import * as React from 'react';
@@ -82,5 +83,26 @@ export function FormError(props: { error: string | null }): JSX.Element | null {
     <pre ref={node} className="jp-hpc-LaunchDialog-error" role="alert">
       {props.error}
     </pre>
+  );
+}
+
+/** The "Documentation of X" link of a dialog; nothing without a URL. */
+export function DocsLink(props: {
+  url: string | null | undefined;
+  title: string;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  if (!props.url) {
+    return null;
+  }
+  return (
+    <a
+      className="jp-hpc-LaunchDialog-docs"
+      href={props.url}
+      target="_blank"
+      rel="noopener noreferrer"
+    >
+      {props.trans.__('Documentation of %1', props.title)}
+    </a>
   );
 }
