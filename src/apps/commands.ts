@@ -42,7 +42,16 @@ export function addAppCommands(options: IAppCommandsOptions): void {
     options.catalogue()?.dashboards.find(spec => spec.name === args.name);
 
   commands.addCommand(CommandIDs.launchApp, {
-    label: args => appSpec(args)?.title ?? String(args.name ?? ''),
+    label: args => {
+      const spec = appSpec(args);
+      if (!spec) {
+        return String(args.name ?? '');
+      }
+      // The launcher cannot grey out one tile: the label says it.
+      return spec.available
+        ? spec.title
+        : trans.__('%1 (unavailable)', spec.title);
+    },
     caption: args => {
       const spec = appSpec(args);
       if (!spec) {

@@ -66,7 +66,8 @@ describe('appsPlugin', () => {
 
     expect(tiles).toEqual([
       ['TensorBoard', 'Applications', ranks.get('Applications')],
-      ['code-server', 'Applications', ranks.get('Applications')],
+      // code-server is not installed: its tile says so
+      ['code-server (unavailable)', 'Applications', ranks.get('Applications')],
       ['Dask dashboard', 'Dashboards', ranks.get('Dashboards')],
       ['Ray dashboard', 'Dashboards', ranks.get('Dashboards')]
     ]);
