@@ -15,7 +15,7 @@ import shlex
 import shutil
 import socket
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -370,13 +370,21 @@ class AppManager:
 
 
 async def _answers(instance: Instance) -> bool:
-    """Whether the app answers HTTP at all (any status: an error page is the app's to show)."""
+    """Whether the app answers HTTP at all (any status: an error page is the app's to show).
+
+    A plain connection attempt comes first: while the app is not listening yet (most of its
+    start) a refused connect is all each check costs.
+    """
     if instance.unix_socket is not None:
         if not os.path.exists(instance.unix_socket):
+            return False
+        if not await _accepts(asyncio.open_unix_connection(instance.unix_socket)):
             return False
         connector: aiohttp.BaseConnector = aiohttp.UnixConnector(path=instance.unix_socket)
         url = "http://localhost/"
     else:
+        if not await _accepts(asyncio.open_connection("127.0.0.1", instance.port)):
+            return False
         connector = aiohttp.TCPConnector()
         url = f"http://127.0.0.1:{instance.port}/"
     timeout = aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
@@ -386,6 +394,18 @@ async def _answers(instance: Instance) -> bool:
                 return response.status > 0
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
         return False
+
+
+async def _accepts(
+    connecting: Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]],
+) -> bool:
+    """Whether a connection is accepted (and then closed at once)."""
+    try:
+        _, writer = await asyncio.wait_for(connecting, PROBE_TIMEOUT_S)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    return True
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ import { IAppInstance } from '../api/types';
 export const IDLE_INTERVAL = 5000;
 
 /** How often to read it while someone waits for an app to start. */
-export const WATCH_INTERVAL = 250;
+export const WATCH_INTERVAL = 100;
 
 /** The longest wait between two attempts while the server keeps failing. */
 export const MAX_BACKOFF = 60 * 1000;
@@ -20,7 +20,7 @@ export const MAX_BACKOFF = 60 * 1000;
  * It stands by unless someone looks (`isShown`, e.g. the Running panel is
  * open, or `look()`, a launch dialog) or waits (`watch()`, a launch in
  * progress); while someone
- * waits it reads every 250 ms, even in a hidden page, because opening the
+ * waits it reads every 100 ms, even in a hidden page, because opening the
  * app's browser tab hides this one.
  */
 export class RunningAppsModel extends VDomModel {
@@ -83,7 +83,7 @@ export class RunningAppsModel extends VDomModel {
   }
 
   /**
-   * Read every 250 ms, whatever the page's visibility, until the result is
+   * Read every 100 ms, whatever the page's visibility, until the result is
    * disposed (a launch waits for its app to answer).
    */
   watch(): IDisposable {
