@@ -49,30 +49,31 @@ c.HPCEmissions.url = fake_hardware.start_grid_api()  # noqa: F821
 os.environ.setdefault("SLURM_CONF", "/tmp/jupyterlab-hpc-testbed/etc/slurm.conf")
 c.HPCSlurm.poll_interval = 1  # noqa: F821
 
-# Apps: the project's small test app (tests/apps/testapp.py) as a launcher app, one that
-# always crashes at start, and a "Dask" dashboard answering on a free port of this machine.
+# Apps: the shipped catalogue (TensorBoard, MLflow… whose programs this machine lacks: their
+# tiles say why), plus the project's small test app (tests/apps/testapp.py) and one that always
+# crashes at start; the shipped Dask dashboard answers on a free port of this machine.
+from jupyterlab_hpc.apps.catalogue import DEFAULT_DASHBOARDS  # noqa: E402
+
 TESTAPP = HERE.parent / "tests" / "apps" / "testapp.py"
-c.HPCApps.apps = {  # noqa: F821
-    "testapp": {
-        "title": "Test app",
-        "command": [sys.executable, str(TESTAPP), "--port", "{port}", "{args}"],
-        "args_hint": "Any arguments; they are shown at /record.",
-        "timeout": 20,
-    },
-    "crashapp": {
-        "title": "Crashing app",
-        "command": [sys.executable, str(TESTAPP), "--port", "{port}", "--crash", "{args}"],
-        "endpoints": 1,
-    },
-}
+c.HPCApps.apps.update(  # noqa: F821
+    {
+        "testapp": {
+            "title": "Test app",
+            "command": [sys.executable, str(TESTAPP), "--port", "{port}", "{args}"],
+            "args_hint": "Any arguments; they are shown at /record.",
+            "timeout": 20,
+        },
+        "crashapp": {
+            "title": "Crashing app",
+            "command": [sys.executable, str(TESTAPP), "--port", "{port}", "--crash", "{args}"],
+            "endpoints": 1,
+        },
+    }
+)
 c.HPCApps.documentation = [  # noqa: F821
     {"title": "Jean Zay documentation", "url": "https://www.idris.fr/eng/jean-zay/"}
 ]
 c.HPCApps.shutdown_grace = 2  # noqa: F821
-c.HPCApps.dashboards = {  # noqa: F821
-    "dask": {
-        "title": "Dask dashboard",
-        "default_port": fake_hardware.start_dashboard(),
-        "path": "/status",
-    }
-}
+c.HPCApps.dashboards.update(  # noqa: F821
+    {"dask": {**DEFAULT_DASHBOARDS["dask"], "default_port": fake_hardware.start_dashboard()}}
+)

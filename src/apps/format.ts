@@ -43,9 +43,15 @@ export function stateDetail(
     : state;
 }
 
-/** The last `count` non-empty lines of a log. */
+/** How the server starts the lines it writes into an app's log. */
+const LOG_HEADER = '[jupyterlab-hpc] ';
+
+/** The last `count` non-empty lines the app itself wrote into its log. */
 export function tailLines(log: string, count = TAIL_LINES): string {
-  const lines = log.split(/\r?\n/).filter(line => line.trim() !== '');
+  const lines = log
+    .split(/\r?\n/)
+    // The server's own header lines (when, where, the command) are not the app's words.
+    .filter(line => line.trim() !== '' && !line.startsWith(LOG_HEADER));
   return lines.slice(-count).join('\n');
 }
 

@@ -120,7 +120,10 @@ export class AppLaunches {
     await drawn;
     Notification.update({
       id,
-      message: failureMessage(failed, tail, trans),
+      // A toast shows about 140 characters: the reason, then the log's last line (most
+      // often the error itself); "Details" and "Show log" have the rest.
+      message:
+        `${failureMessage(failed, '', trans)} ${tailLines(tail, 1)}`.trim(),
       type: 'error',
       autoClose: false,
       actions: [

@@ -18,7 +18,12 @@ import {
 } from './utils';
 
 /** Twenty lines of output, the last ones saying why the app stopped. */
-const LOG = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
+// As the server writes it: its own header lines, then the app's output.
+const LOG = [
+  '[jupyterlab-hpc] 2026-11-23T15:04:13+00:00 in /home/alice',
+  '[jupyterlab-hpc] $ tensorboard --host 127.0.0.1 --port 40123 --logdri runs',
+  ...Array.from({ length: 20 }, (_, i) => `line ${i + 1}`)
+].join('\n');
 
 describe('AppLaunches', () => {
   let client: fakes.FakeClient;
@@ -121,10 +126,8 @@ describe('AppLaunches', () => {
     expect(views[0].close).toHaveBeenCalled();
     const [notification] = shown();
     expect(notification.type).toBe('error');
-    expect(notification.message).toBe(
-      `TensorBoard · 0: ${reason}\n` +
-        Array.from({ length: 10 }, (_, i) => `line ${i + 11}`).join('\n')
-    );
+    // the reason, then the log's last line: what a toast has room for
+    expect(notification.message).toBe(`TensorBoard · 0: ${reason} line 20`);
     expect(client.appCalls).toContain('log tensorboard 0');
 
     const [showLogAction, details] = notification.options.actions!;
@@ -133,7 +136,10 @@ describe('AppLaunches', () => {
     expect(showLog).toHaveBeenCalledWith('tensorboard', 0);
     details.callback(new MouseEvent('click'));
     expect(showFailure.mock.calls[0][0].exit_code).toBe(2);
-    expect(showFailure.mock.calls[0][1]).toContain('line 20');
+    // Details: the app's last ten lines, without the server's header lines
+    expect(showFailure.mock.calls[0][1]).toBe(
+      Array.from({ length: 10 }, (_, i) => `line ${i + 11}`).join('\n')
+    );
   });
 
   it('says when an app never answered within its timeout', async () => {
