@@ -36,6 +36,7 @@ from pathlib import Path
 import _servers
 import psutil
 from _http import Client
+from _report import save_report
 from _servers import HOST, Server, ServerSpec
 from bench_metrics import (
     cpu_model,
@@ -929,9 +930,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             (args.out / f"apps-{s.key}.log").write_bytes(s.log_path.read_bytes())
     ctx["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report = render(ctx, cold, req, windows, args)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = args.out / f"apps-{stamp}.md"
-    path.write_text(report)
     raw = {
         "context": ctx,
         "args": {k: str(v) for k, v in vars(args).items()},
@@ -940,9 +938,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per_request": {k: {**v.summary(), **asdict(v)} for k, v in req.items()},
         "event_loop": [asdict(w) for w in windows],
     }
-    path.with_suffix(".json").write_text(json.dumps(raw, indent=2, default=str) + "\n")
-    print("\n" + report)
-    print(f"(saved to {path.relative_to(REPO) if path.is_relative_to(REPO) else path})")
+    save_report(args.out, "apps", report, raw)
     return 0
 
 

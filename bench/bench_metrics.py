@@ -36,6 +36,7 @@ import _rapl
 import _servers
 import psutil
 from _http import BrowserCache, Client, FetchStats, fetch_uncached
+from _report import save_report
 from _servers import Server, ServerSpec
 
 BENCH = Path(__file__).resolve().parent
@@ -742,13 +743,6 @@ def floor_line(req: dict[str, RequestStats], servers: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def save(out: Path, report: str, raw: dict[str, object]) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (out / f"metrics-{stamp}.md").write_text(report)
-    (out / f"metrics-{stamp}.json").write_text(json.dumps(raw, indent=2, default=str) + "\n")
-    return out / f"metrics-{stamp}.md"
-
-
 def raw_results(
     ctx: dict[str, object],
     req: dict[str, RequestStats],
@@ -792,9 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s in servers:
             (args.out / f"{s.key}.log").write_bytes(s.log_path.read_bytes())
     report = render(ctx, req, windows, args)
-    path = save(args.out, report, raw_results(ctx, req, windows, args))
-    print("\n" + report)
-    print(f"(saved to {path.relative_to(REPO) if path.is_relative_to(REPO) else path})")
+    save_report(args.out, "metrics", report, raw_results(ctx, req, windows, args))
     return 0
 
 

@@ -37,6 +37,7 @@ from types import FrameType
 import _servers
 import psutil
 from _http import BrowserCache, Client, FetchStats, Response, fetch_uncached
+from _report import save_report
 from _servers import Server, ServerSpec
 from bench_metrics import (
     MODES,
@@ -843,17 +844,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"queued {len(ids)} jobs of {args.ours_user}: {' '.join(ids)}", flush=True)
         windows = measure(args, env, ctx, rng)
     report = render(ctx, windows, args)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = args.out / f"slurm-{stamp}.md"
-    path.write_text(report)
     raw = {
         "context": ctx,
         "args": {k: str(v) for k, v in vars(args).items()},
         "windows": [asdict(w) for w in windows],
     }
-    path.with_suffix(".json").write_text(json.dumps(raw, indent=2, default=str) + "\n")
-    print("\n" + report)
-    print(f"(saved to {path.relative_to(REPO) if path.is_relative_to(REPO) else path})")
+    save_report(args.out, "slurm", report, raw)
     return 0
 
 
