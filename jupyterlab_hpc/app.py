@@ -17,9 +17,13 @@ from .apps.config import HPCApps
 from .apps.instances import AppManager
 from .apps.proxy import app_proxy_routes
 from .apps.routes import apps_routes
+from .banner.config import HPCBanner, HPCSandbox
 from .emissions.config import HPCEmissions
 from .emissions.factor import FactorSource, factor_source_from_config
 from .emissions.integrator import EmissionsAccount
+from .filesystems.config import HPCFilesystems
+from .filesystems.mounts import Mounts, contents_manager_factory, install_kernel_hooks
+from .filesystems.routes import filesystems_routes
 from .info.routes import info_routes
 from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
@@ -48,6 +52,9 @@ class HPCApp(ExtensionApp):
         HPCEmissions,
         HPCSlurm,
         HPCApps,
+        HPCFilesystems,
+        HPCBanner,
+        HPCSandbox,
     ]
 
     sampler: MetricsSampler | None = None
@@ -58,6 +65,7 @@ class HPCApp(ExtensionApp):
     slurm_actions: SlurmActions | None = None
     session_job: SessionJob | None = None
     app_manager: AppManager | None = None
+    mounts: Mounts | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables; build the one sampler and the one job queue of this server."""
@@ -68,6 +76,9 @@ class HPCApp(ExtensionApp):
         self.emissions_config = HPCEmissions(parent=self)
         self.slurm_config = HPCSlurm(parent=self)
         self.apps_config = HPCApps(parent=self)
+        self._initialize_filesystems()
+        self.banner_config = HPCBanner(parent=self)
+        self.sandbox_config = HPCSandbox(parent=self)
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
@@ -122,6 +133,16 @@ class HPCApp(ExtensionApp):
         )
         self.session_job = SessionJob(runner)
 
+    def _initialize_filesystems(self) -> None:
+        """The user's mounted filesystems, and kernels of their notebooks started in them."""
+        self.filesystems_config = HPCFilesystems(parent=self)
+        self.mounts = Mounts(
+            self.filesystems_config.allowed_roots,
+            contents_manager_factory(self.serverapp),
+            log=self.log,
+        )
+        install_kernel_hooks(self.serverapp, self.mounts)
+
     def _root_dir(self) -> str:
         """The folder the file browser shows: where submitted scripts must lie."""
         contents = getattr(self.serverapp, "contents_manager", None)
@@ -139,6 +160,9 @@ class HPCApp(ExtensionApp):
                 self.power_config.sample_interval,
                 self.session_job,
                 apps=bool(self.apps_config.apps),
+                filesystems=bool(self.filesystems_config.allowed_roots),
+                banner=self.banner_config,
+                sandbox=self.sandbox_config,
             )
         )
         self.handlers.extend(
@@ -147,6 +171,8 @@ class HPCApp(ExtensionApp):
         assert self.app_manager is not None
         self.handlers.extend(apps_routes(self.apps_config, self.app_manager, self.serverapp.port))
         self.handlers.extend(app_proxy_routes(self.app_manager))
+        assert self.mounts is not None
+        self.handlers.extend(filesystems_routes(self.filesystems_config, self.mounts))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""

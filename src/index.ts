@@ -1,9 +1,12 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { appsPlugin } from './apps/plugin';
+import { bannerPlugin } from './banner/plugin';
 import { clientPlugin } from './client/plugin';
 import { emissionsPlugin } from './emissions/plugin';
+import { filesystemsPlugin } from './filesystems/plugin';
 import { historyPlugin } from './history/plugin';
+import { hubPlugin } from './hub/plugin';
 import { launcherPlugin } from './launcher/plugin';
 import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
@@ -33,7 +36,10 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   appsPlugin,
   slurmPlugin,
   submitPlugin,
-  sessionPlugin
+  sessionPlugin,
+  bannerPlugin,
+  hubPlugin,
+  filesystemsPlugin
 ];
 
 export default plugins;

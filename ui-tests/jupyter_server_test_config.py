@@ -77,3 +77,23 @@ c.HPCApps.shutdown_grace = 2  # noqa: F821
 c.HPCApps.dashboards.update(  # noqa: F821
     {"dask": {**DEFAULT_DASHBOARDS["dask"], "default_port": fake_hardware.start_dashboard()}}
 )
+
+# Banner (tests/banner.spec.ts): the admin's maintenance notice, and sandbox mode whatever this
+# machine's namespaces are. No JUPYTERHUB_* variables: the hub buttons are simulated there.
+c.HPCBanner.text = "Maintenance on Tuesday 1 December, 08:00-18:00: save your work."  # noqa: F821
+c.HPCBanner.level = "warning"  # noqa: F821
+c.HPCSandbox.enabled = True  # noqa: F821
+for name in ("JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL", "JUPYTERLAB_TOPBAR_MESSAGE"):
+    os.environ.pop(name, None)
+
+# Filesystems: WORK and SCRATCH in a throwaway tree are the allowed roots and the defaults
+# (this machine's $HOME is neither); tests/filesystems.spec.ts mounts WORK/project.
+FILESYSTEMS = HERE / ".jupyter-tmp" / "filesystems"
+for folder in ("work/project", "scratch", "private"):
+    (FILESYSTEMS / folder).mkdir(parents=True, exist_ok=True)
+(FILESYSTEMS / "work" / "project" / "input.csv").write_text("a,b\n1,2\n")
+c.HPCFilesystems.allowed_roots = [str(FILESYSTEMS / "work"), str(FILESYSTEMS / "scratch")]  # noqa: F821
+c.HPCFilesystems.defaults = [  # noqa: F821
+    {"name": "WORK", "url": f"osfs://{FILESYSTEMS / 'work'}"},
+    {"name": "SCRATCH", "url": f"osfs://{FILESYSTEMS / 'scratch'}"},
+]

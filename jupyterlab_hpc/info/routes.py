@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from typing import Any
 
@@ -10,6 +11,10 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from ..banner.config import HPCBanner, HPCSandbox
+from ..banner.message import current_banner
+from ..banner.sandbox import sandbox_state
+from ..hub.links import hub_links
 from ..metrics.sampler import MetricsSampler
 from ..slurm.session import SessionJob
 
@@ -20,8 +25,6 @@ AUTH_RESOURCE = "jupyterlab_hpc"
 FIRST_SAMPLE_TIMEOUT_S = 5.0
 # ...nor on a Slurm controller that does not answer: the job's limit then comes later.
 SESSION_JOB_TIMEOUT_S = 3.0
-
-SANDBOX_NOT_CONFIGURED = "Sandbox mode is not configured for this server."
 
 # The features that are sections of the metrics snapshot.
 METERED = ("memory", "cpu_power", "gpu_power", "emissions")
@@ -41,9 +44,15 @@ class InfoHandler(APIHandler):
         sample_interval_s: float,
         session_job: SessionJob,
         apps: bool,
+        filesystems: bool,
+        banner: HPCBanner,
+        sandbox: HPCSandbox,
     ) -> None:
         """Receive what the answer is made of."""
         self._apps = apps
+        self._filesystems = filesystems
+        self._banner = banner
+        self._sandbox = sandbox
         self._sampler = sampler
         self._version = version
         self._sample_interval_s = sample_interval_s
@@ -72,12 +81,15 @@ class InfoHandler(APIHandler):
                         "slurm": shutil.which("squeue") is not None,
                         # At least one app in the catalogue (each says itself if it can start).
                         "apps": self._apps,
-                        "filesystems": False,
+                        "filesystems": self._filesystems,
                     },
-                    "sandbox": {"enabled": False, "reason": SANDBOX_NOT_CONFIGURED},
-                    "banner": None,
+                    # Read at each request: a maintenance window opens and closes on its own.
+                    "sandbox": sandbox_state(
+                        self._sandbox.enabled, os.environ, self._sandbox.proc_root
+                    ),
+                    "banner": current_banner(self._banner, os.environ),
                     "job": await self._session_job.current(SESSION_JOB_TIMEOUT_S),
-                    "hub": None,
+                    "hub": hub_links(os.environ),
                     "sample_interval_s": self._sample_interval_s,
                     "unavailable": reasons,
                 }
@@ -92,10 +104,16 @@ def info_routes(
     session_job: SessionJob,
     *,
     apps: bool = False,
+    filesystems: bool = False,
+    banner: HPCBanner | None = None,
+    sandbox: HPCSandbox | None = None,
 ) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
     kwargs = {
         "apps": apps,
+        "filesystems": filesystems,
+        "banner": banner or HPCBanner(),
+        "sandbox": sandbox or HPCSandbox(),
         "sampler": sampler,
         "version": version,
         "sample_interval_s": sample_interval_s,

@@ -12,6 +12,9 @@ import {
   IAppLaunchRequest,
   IApps,
   IDashboardCheck,
+  IFilesystemChecks,
+  IFilesystemEntry,
+  IFilesystems,
   IHistory,
   IInfo,
   IRunningApps,
@@ -94,6 +97,15 @@ export function appLaunch(): IAppInstance {
 /** `GET apps/running`. */
 export function appsRunning(): IRunningApps {
   return golden<IRunningApps>('apps-running.json', { instances: [] });
+}
+
+/** `GET filesystems`. */
+export function filesystems(): IFilesystems {
+  return golden<IFilesystems>('filesystems.json', {
+    allowed_roots: [],
+    defaults: [],
+    mounted: []
+  });
 }
 
 /** `POST dashboards/{name}`. */
@@ -276,6 +288,35 @@ export class FakeClient implements IHPCClient {
   checkDashboard(name: string, port: number): Promise<IDashboardCheck> {
     this.appCalls.push(`dashboard ${name} ${port}`);
     return this.nextDashboard(name, port);
+  }
+
+  /** The lists of every `mountFilesystems` call, in order. */
+  mounted: IFilesystemEntry[][] = [];
+  nextFilesystems: () => Promise<IFilesystems> = async () => filesystems();
+  /** The server's check of one entry; valid with `/real/<name>` by default. */
+  checkEntry: (entry: IFilesystemEntry) => IFilesystemChecks['filesystems'][0] =
+    entry => ({
+      ...entry,
+      valid: true,
+      root: `/real/${entry.name}`,
+      message: null
+    });
+
+  filesystems(): Promise<IFilesystems> {
+    return this.nextFilesystems();
+  }
+
+  async validateFilesystems(
+    entries: IFilesystemEntry[]
+  ): Promise<IFilesystemChecks> {
+    return { filesystems: entries.map(this.checkEntry) };
+  }
+
+  async mountFilesystems(
+    entries: IFilesystemEntry[]
+  ): Promise<IFilesystemChecks> {
+    this.mounted.push(entries);
+    return { filesystems: entries.map(this.checkEntry) };
   }
 
   iconSvg(url: string): Promise<string> {

@@ -7,6 +7,9 @@ import {
   IAppLaunchRequest,
   IApps,
   IDashboardCheck,
+  IFilesystemChecks,
+  IFilesystemEntry,
+  IFilesystems,
   IHistory,
   IInfo,
   IRunningApps,
@@ -69,6 +72,12 @@ export interface IHPCClient {
   appLog(name: string, endpoint: number): Promise<string>;
   /** `POST dashboards/{name}`: whether a dashboard answers on `port`, and its URL. */
   checkDashboard(name: string, port: number): Promise<IDashboardCheck>;
+  /** `GET filesystems`: the admin's allowed roots and default filesystems. */
+  filesystems(): Promise<IFilesystems>;
+  /** `POST filesystems/validate`: check entries without mounting them. */
+  validateFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
+  /** `PUT filesystems/mounts`: mount the valid entries in place of the previous ones. */
+  mountFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
   /**
    * The text of an icon the server names (`icon_url`): only one under the
    * server's base URL, which gets the user's credentials; others reject.
@@ -234,6 +243,32 @@ export class HPCClient implements IHPCClient {
     return text;
   }
 
+  filesystems(): Promise<IFilesystems> {
+    return this._get<IFilesystems>('filesystems');
+  }
+
+  async validateFilesystems(
+    entries: IFilesystemEntry[]
+  ): Promise<IFilesystemChecks> {
+    const { status, body, url } = await this._send(
+      'POST',
+      'filesystems/validate',
+      { filesystems: entries }
+    );
+    return Private.requireJSON<IFilesystemChecks>(status, body, url);
+  }
+
+  async mountFilesystems(
+    entries: IFilesystemEntry[]
+  ): Promise<IFilesystemChecks> {
+    const { status, body, url } = await this._send(
+      'PUT',
+      'filesystems/mounts',
+      { filesystems: entries }
+    );
+    return Private.requireJSON<IFilesystemChecks>(status, body, url);
+  }
+
   async checkDashboard(name: string, port: number): Promise<IDashboardCheck> {
     const { status, body, url } = await this._send(
       'POST',
@@ -278,7 +313,7 @@ export class HPCClient implements IHPCClient {
    * has no body (undefined) for a 204.
    */
   private async _send(
-    method: 'POST' | 'DELETE',
+    method: 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown
   ): Promise<Private.IAnswer> {

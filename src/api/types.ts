@@ -318,3 +318,28 @@ export interface IDashboardCheck {
   /** The dashboard through the proxy, an absolute path on the Jupyter origin. */
   url: string;
 }
+
+/** A filesystem as the user or the admin writes it: a name and an `osfs:///…` URL. */
+export interface IFilesystemEntry {
+  name: string;
+  url: string;
+}
+
+/** `GET filesystems`: the admin's allowed roots and defaults, and what is mounted. */
+export interface IFilesystems {
+  allowed_roots: string[];
+  defaults: IFilesystemEntry[];
+  mounted: (IFilesystemEntry & { root: string })[];
+}
+
+/** One entry checked by the server: its real folder, or why it cannot be mounted. */
+export interface IFilesystemCheck extends IFilesystemEntry {
+  valid: boolean;
+  root: string | null;
+  message: string | null;
+}
+
+/** `POST filesystems/validate` and `PUT filesystems/mounts`. */
+export interface IFilesystemChecks {
+  filesystems: IFilesystemCheck[];
+}

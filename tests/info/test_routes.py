@@ -23,14 +23,34 @@ async def get_info(jp_fetch: Any) -> Any:
 async def test_info_matches_the_golden_shape(
     hpc_app: Any, jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # given a server spawned by a hub, in sandbox mode, with the spawner's banner
     monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.setenv("JUPYTERLAB_HPC_SANDBOX", "1")
+    monkeypatch.setenv("JUPYTERLAB_TOPBAR_MESSAGE", "Maintenance on Tuesday")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/alice/")
     info = await get_info(jp_fetch)
     assert shape_mismatches(load_golden("info.json"), info) == []
     assert info["version"] == __version__
     assert info["features"]["memory"] is True
-    assert info["sandbox"]["enabled"] is False and info["sandbox"]["reason"]
-    assert (info["banner"], info["job"], info["hub"]) == (None, None, None)
+    assert info["sandbox"]["enabled"] is True and info["sandbox"]["reason"]
+    assert info["banner"] == {"text": "Maintenance on Tuesday", "level": "info"}
+    assert info["hub"] == {"control_panel_url": "/hub/home", "logout_url": "/hub/logout"}
+    assert info["job"] is None
     assert info["sample_interval_s"] == 0.05
+
+
+async def test_info_outside_a_hub_has_no_banner_and_no_hub(
+    hpc_app: Any, jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("JUPYTERLAB_TOPBAR_MESSAGE", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUPYTERLAB_HPC_SANDBOX", "0")
+    info = await get_info(jp_fetch)
+    assert (info["banner"], info["hub"]) == (None, None)
+    assert (
+        info["sandbox"]["enabled"] is False
+        and "JUPYTERLAB_HPC_SANDBOX" in (info["sandbox"]["reason"])
+    )
 
 
 async def test_info_shows_the_slurm_job(
@@ -88,3 +108,17 @@ async def test_info_says_why_there_is_no_gpu(
     info = await get_info(jp_fetch)
     assert info["features"]["gpu_power"] is False
     assert info["unavailable"]["gpu_power"] == "No GPU is allocated to this job."
+
+
+@pytest.mark.parametrize("hpc_config", [{"HPCFilesystems": {"allowed_roots": [], "defaults": []}}])
+async def test_no_allowed_roots_means_no_filesystems(hpc_app: Any, jp_fetch: Any) -> None:
+    info = await get_info(jp_fetch)
+    assert info["features"]["filesystems"] is False
+
+
+async def test_filesystems_are_a_feature_where_a_root_is_allowed(
+    hpc_app: Any, jp_fetch: Any
+) -> None:
+    # the test server's home exists: it is an allowed root by default
+    info = await get_info(jp_fetch)
+    assert info["features"]["filesystems"] is True

@@ -2,6 +2,10 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
 import * as path from 'path';
 
+import { ONE_FILE_BROWSER } from './settings';
+
+test.use({ mockSettings: ONE_FILE_BROWSER });
+
 /** Screenshots for the README come from these tests. */
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 

@@ -68,6 +68,8 @@ test.describe('power and CO2 meters', () => {
   });
 
   test('move to the top bar with the placement setting', async ({ page }) => {
+    // A wide screen: at 1024 px the menus, the admin's banner and four meters do not fit.
+    await page.setViewportSize({ width: 1600, height: 768 });
     await expect(page.locator(`${STATUS_BAR} .jp-hpc-GpuPowerMeter`)).toBeVisible();
 
     await page.evaluate(async () => {

@@ -1,6 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { ONE_FILE_BROWSER } from './settings';
+
+test.use({ mockSettings: ONE_FILE_BROWSER });
+
 /** Screenshots for the README come from these tests. */
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 

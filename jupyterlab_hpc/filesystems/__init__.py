@@ -1,0 +1,1 @@
+"""Filesystems: admin-allowed roots, validated user entries, one contents route per mount."""
