@@ -41,20 +41,15 @@ class AppsHandler(APIHandler):
         """Answer the launcher's catalogue."""
         # PATH is read at each request: a server started before a module was loaded still
         # tells the truth about what it can start.
-        apps = describe(
-            self._config.apps,
-            os.environ,
-            icons_url=f"{self.base_url}{ICONS_PATH}",
-        )
+        icons_url = f"{self.base_url}{ICONS_PATH}"
+        apps = describe(self._config.apps, os.environ, icons_url=icons_url)
         self.finish(
             json.dumps(
                 {
                     "categories": categories(self._config.categories, apps),
                     "apps": apps,
                     "documentation": self._config.documentation,
-                    "dashboards": describe_dashboards(
-                        self._config.dashboards, icons_url=f"{self.base_url}{ICONS_PATH}"
-                    ),
+                    "dashboards": describe_dashboards(self._config.dashboards, icons_url=icons_url),
                 }
             )
         )

@@ -3,6 +3,7 @@ import type { APIRequestContext, Page } from '@playwright/test';
 import * as path from 'path';
 
 import { ONE_FILE_BROWSER } from './settings';
+import { themedStyle } from './theme';
 
 test.use({ mockSettings: ONE_FILE_BROWSER });
 
@@ -517,18 +518,13 @@ test.describe('applications', () => {
     await dialog.locator('.jp-hpc-LaunchDialog-args').fill('--logdir ~/runs');
     await dialog.locator('.jp-hpc-LaunchDialog-envAdd').click();
     // The hint and the variable's fields take the theme's colours
-    const colours = await dialog
-      .locator('.jp-hpc-LaunchDialog-hint')
-      .evaluate(node => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--jp-ui-font-color1)';
-        node.parentElement!.appendChild(probe);
-        const expected = getComputedStyle(probe).color;
-        probe.remove();
-        return { text: getComputedStyle(node).color, expected };
-      });
-    expect(colours.text).toBe(colours.expected);
-    expect(colours.text).toMatch(/^rgba?\(2\d\d, 2\d\d, 2\d\d/);
+    const colours = await themedStyle(
+      dialog.locator('.jp-hpc-LaunchDialog-hint'),
+      'color',
+      '--jp-ui-font-color1'
+    );
+    expect(colours.actual).toBe(colours.expected);
+    expect(colours.actual).toMatch(/^rgba?\(2\d\d, 2\d\d, 2\d\d/);
     await expect(
       dialog.locator('.jp-hpc-LaunchDialog-envName')
     ).toBeFocused();

@@ -1,6 +1,8 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { themedStyle } from './theme';
+
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 // Set by ui-tests/jupyter_server_test_config.py.
 const MESSAGE =
@@ -57,24 +59,11 @@ test.describe('top-bar banner', () => {
     await expect(text).toHaveText(MESSAGE);
     // Its colours come from the theme's variables: the theme's text colour on
     // its own background, and the warning colour on the edge.
-    const colours = await text.evaluate(node => {
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--jp-ui-font-color0)';
-      probe.style.borderLeftColor = 'var(--jp-warn-color1)';
-      node.parentElement!.appendChild(probe);
-      const expected = getComputedStyle(probe);
-      const actual = getComputedStyle(node);
-      const result = {
-        theme: document.body.dataset.jpThemeLight,
-        text: [actual.color, expected.color],
-        edge: [actual.borderLeftColor, expected.borderLeftColor]
-      };
-      probe.remove();
-      return result;
-    });
-    expect(colours.theme).toBe('false');
-    expect(colours.text[0]).toBe(colours.text[1]);
-    expect(colours.edge[0]).toBe(colours.edge[1]);
+    const colour = await themedStyle(text, 'color', '--jp-ui-font-color0');
+    const edge = await themedStyle(text, 'borderLeftColor', '--jp-warn-color1');
+    expect(colour.dark).toBe(true);
+    expect(colour.actual).toBe(colour.expected);
+    expect(edge.actual).toBe(edge.expected);
     await page
       .locator(`${TOP} .jp-hpc-Banner`)
       .screenshot({ path: path.join(IMAGES, 'banner-dark.png') });

@@ -2,6 +2,8 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { themedStyle } from './theme';
+
 /** The fake cgroup tree the test server reads (see jupyter_server_test_config.py). */
 const CURRENT = path.resolve(
   __dirname,
@@ -59,20 +61,9 @@ test.describe('memory meter', () => {
 
     // The meter follows the theme's variables instead of hard-coded colours:
     // its text has the theme's font colour, the same as a probe element using it.
-    const colours = await meter.evaluate(node => {
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--jp-ui-font-color1)';
-      node.parentElement!.appendChild(probe);
-      const expected = getComputedStyle(probe).color;
-      probe.remove();
-      return {
-        theme: document.body.dataset.jpThemeLight,
-        text: getComputedStyle(node).color,
-        expected
-      };
-    });
-    expect(colours.theme).toBe('false');
-    expect(colours.text).toBe(colours.expected);
+    const colours = await themedStyle(meter, 'color', '--jp-ui-font-color1');
+    expect(colours.dark).toBe(true);
+    expect(colours.actual).toBe(colours.expected);
     await page.locator('#jp-main-statusbar').screenshot({
       path: path.join(IMAGES, 'memory-meter-dark.png')
     });

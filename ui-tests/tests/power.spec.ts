@@ -1,6 +1,8 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { themedStyle } from './theme';
+
 /** Screenshots for the README come from these tests. */
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
@@ -53,15 +55,8 @@ test.describe('power and CO2 meters', () => {
     await expect(page.locator(`${STATUS_BAR} .jp-hpc-CpuPowerMeter`)).toHaveText(
       /^CPU4[4-6] \/ 120 W$/
     );
-    const colours = await gpu.evaluate(node => {
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--jp-ui-font-color1)';
-      node.parentElement!.appendChild(probe);
-      const expected = getComputedStyle(probe).color;
-      probe.remove();
-      return { text: getComputedStyle(node).color, expected };
-    });
-    expect(colours.text).toBe(colours.expected);
+    const colours = await themedStyle(gpu, 'color', '--jp-ui-font-color1');
+    expect(colours.actual).toBe(colours.expected);
     await page.locator(STATUS_BAR).screenshot({
       path: path.join(IMAGES, 'power-meters-dark.png')
     });
