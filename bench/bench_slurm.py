@@ -42,10 +42,13 @@ from _servers import Server, ServerSpec
 from bench_metrics import (
     MODES,
     cpu_model,
+    fmt,
     git_revision,
     ours_env,
     ours_version,
+    ratio,
     summarize_cache_control,
+    table,
 )
 
 BENCH = Path(__file__).resolve().parent
@@ -518,19 +521,6 @@ def one_request_rpcs(server: Server, env: dict[str, str]) -> tuple[int, dict[str
 
 
 # --------------------------------------------------------------------------- report
-
-
-def fmt(x: float | None, digits: int = 2) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
-
-
-def ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None or b <= 0 else a / b
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def rpm(w: Window, user: str) -> float:
