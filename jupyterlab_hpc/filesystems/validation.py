@@ -83,18 +83,18 @@ def resolve(name: object, url: object, allowed_roots: Iterable[str]) -> Filesyst
         within(normal, os.path.normpath(root)) for root in allowed_roots
     ):
         raise FilesystemError(
-            f"{path} is outside the folders the administrator allows: {shown_roots}."
+            f"Outside the folders the administrator allows: {path} (allowed: {shown_roots})."
         )
     if not os.path.exists(path):
-        raise FilesystemError(f"{path} does not exist.")
+        raise FilesystemError(f"No such folder: {path}.")
     real = os.path.realpath(path)
     if not any(within(real, root) for root in roots):
         raise FilesystemError(
-            f"{path} leads through a symbolic link to {real}, outside the folders "
-            f"the administrator allows: {shown_roots}."
+            f"Outside the folders the administrator allows, through a symbolic link: {path} "
+            f"leads to {real} (allowed: {shown_roots})."
         )
     if not os.path.isdir(real):
-        raise FilesystemError(f"{path} is not a folder.")
+        raise FilesystemError(f"Not a folder: {path}.")
     if not os.access(real, os.R_OK | os.X_OK):
-        raise FilesystemError(f"{path} cannot be read by this server's user.")
+        raise FilesystemError(f"This server's user cannot read {path}.")
     return Filesystem(name=checked_name, url=str(url).strip(), root=real)

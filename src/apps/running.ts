@@ -6,6 +6,7 @@ import { ISignal } from '@lumino/signaling';
 
 import { IHPCClient } from '../api/client';
 import { IAppInstance } from '../api/types';
+import { detailsActions } from '../notify';
 import { describeInstance, instanceLabel, stateDetail } from './format';
 import { RunningAppsModel } from './model';
 
@@ -65,14 +66,20 @@ export class RunningAppsManager implements IRunningSessions.IManager {
       await this._client.stopApp(name, endpoint);
       this._model.forget(name, endpoint);
     } catch (error) {
-      Notification.error(
-        this._trans.__(
-          '%1 could not be shut down: %2',
-          instanceLabel(instance.title, endpoint, this._trans),
-          error instanceof Error ? error.message : String(error)
-        ),
-        { autoClose: false }
+      const label = instanceLabel(instance.title, endpoint, this._trans);
+      const message = this._trans.__(
+        '%1 could not be shut down: %2',
+        label,
+        error instanceof Error ? error.message : String(error)
       );
+      Notification.error(message, {
+        autoClose: false,
+        actions: detailsActions(
+          message,
+          this._trans.__('%1 could not be shut down', label),
+          this._trans
+        )
+      });
     }
     void this._model.refresh();
   }

@@ -9,6 +9,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
 import { IFilesystemEntry } from '../api/types';
+import { detailsActions } from '../notify';
 import { FilesystemBrowsers } from './browsers';
 import { IFilesystemSettings, entriesToMount, newlyRefused } from './entries';
 import { keepDrivesOfKernels } from './sessions';
@@ -68,14 +69,19 @@ export const filesystemsPlugin: JupyterFrontEndPlugin<void> = {
             await client.mountFilesystems(entries);
           browsers.update(checks);
           for (const check of newlyRefused(checks, told)) {
-            Notification.warning(
-              trans.__(
-                'Filesystem "%1" is not mounted: %2',
-                String(check.name),
-                check.message ?? ''
-              ),
-              { autoClose: false }
+            const message = trans.__(
+              'Filesystem "%1" is not mounted: %2',
+              String(check.name),
+              check.message ?? ''
             );
+            Notification.warning(message, {
+              autoClose: false,
+              actions: detailsActions(
+                message,
+                trans.__('Filesystem "%1" is not mounted', String(check.name)),
+                trans
+              )
+            });
           }
         })
         .catch(reason => {

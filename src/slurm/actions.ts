@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
 import { ISlurmJob } from '../api/types';
+import { detailsActions } from '../notify';
 import { actionIds, canHold, canRelease } from './jobs';
 import { ISlurmQueueModel } from './tokens';
 
@@ -121,10 +122,17 @@ export class SlurmActions implements ISlurmActions {
       });
     }
     if (failures.length) {
-      Notification.error(
-        `${messages.failed(failedJobs, jobs.length)}: ${failures.join('; ')}`,
-        { autoClose: false }
-      );
+      const title = messages.failed(failedJobs, jobs.length);
+      const message = `${title}: ${failures.join('; ')}`;
+      Notification.error(message, {
+        autoClose: false,
+        actions: detailsActions(
+          message,
+          title,
+          this._trans,
+          failures.join('\n')
+        )
+      });
     }
     await this._model.refresh();
   }

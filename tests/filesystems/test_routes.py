@@ -89,10 +89,10 @@ async def test_validate_says_why_each_refused_entry_is_refused(
     for message, expected in zip(
         messages,
         [
-            "outside the folders",
+            "Outside the folders",
             "'..' is not allowed",
             "symbolic link",
-            "does not exist",
+            "No such folder",
             "only local folders",
             "already named 'project'",
         ],

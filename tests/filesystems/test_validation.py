@@ -39,7 +39,7 @@ def test_an_allowed_root_itself_can_be_mounted(spaces: dict[str, Path]) -> None:
 
 
 def test_a_path_outside_the_allowed_roots_is_refused(spaces: dict[str, Path]) -> None:
-    with pytest.raises(FilesystemError, match="outside the folders the administrator allows"):
+    with pytest.raises(FilesystemError, match=r"^Outside the folders the administrator allows: "):
         resolve("private", f"osfs://{spaces['private']}", roots(spaces))
 
 
@@ -47,7 +47,7 @@ def test_a_sibling_sharing_the_roots_prefix_is_outside(spaces: dict[str, Path]) 
     # given /…/gpfswork2 next to the allowed /…/gpfswork
     sibling = spaces["work"].with_name("gpfswork2")
     sibling.mkdir()
-    with pytest.raises(FilesystemError, match="outside"):
+    with pytest.raises(FilesystemError, match=r"^Outside"):
         resolve("w2", f"osfs://{sibling}", roots(spaces))
 
 
@@ -61,7 +61,7 @@ def test_dot_dot_is_refused_even_when_it_stays_inside(spaces: dict[str, Path]) -
 def test_a_symlink_out_of_an_allowed_root_is_refused(spaces: dict[str, Path]) -> None:
     # given WORK/escape -> the private folder
     (spaces["work"] / "escape").symlink_to(spaces["private"])
-    with pytest.raises(FilesystemError, match=r"symbolic link to .*private"):
+    with pytest.raises(FilesystemError, match=r"^Outside .* symbolic link: .* leads to .*private"):
         resolve("escape", f"osfs://{spaces['work']}/escape", roots(spaces))
 
 
@@ -82,12 +82,12 @@ def test_an_allowed_root_given_through_a_symlink_still_contains_its_folders(
 
 
 def test_a_path_that_does_not_exist_is_refused(spaces: dict[str, Path]) -> None:
-    with pytest.raises(FilesystemError, match="does not exist"):
+    with pytest.raises(FilesystemError, match=r"^No such folder: "):
         resolve("gone", f"osfs://{spaces['work']}/missing", roots(spaces))
 
 
 def test_a_file_is_not_a_folder(spaces: dict[str, Path]) -> None:
-    with pytest.raises(FilesystemError, match="is not a folder"):
+    with pytest.raises(FilesystemError, match=r"^Not a folder: "):
         resolve("f", f"osfs://{spaces['work']}/notes.txt", roots(spaces))
 
 

@@ -111,12 +111,22 @@ test.describe('filesystems', () => {
     await openForm(page);
     await addEntry(page, 0, 'private', `osfs://${PRIVATE}`);
 
-    await expect(
-      page.locator('.jp-toast-message', {
-        hasText: 'Filesystem "private" is not mounted'
-      })
-    ).toContainText('outside the folders the administrator allows');
+    // The toast shows the reason, whatever the length of the path
+    const toast = page.locator('.Toastify__toast', {
+      hasText: 'Filesystem "private" is not mounted'
+    });
+    await expect(toast).toContainText(
+      'Outside the folders the administrator allows'
+    );
     await expect(page.locator(tab('private'))).toHaveCount(0);
+
+    // and "Show details" has the whole message, path and allowed roots included
+    await toast.getByRole('button', { name: 'Show details' }).click();
+    const details = page.locator('.jp-Dialog .jp-hpc-MessageDetails');
+    await expect(details).toContainText(PRIVATE);
+    await expect(details).toContainText('allowed: ');
+    await page.keyboard.press('Escape');
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
   });
 
   test('a URL that is not osfs:/// is flagged in the form and not saved', async ({
