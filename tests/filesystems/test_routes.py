@@ -167,12 +167,12 @@ async def test_remounting_drops_entries_no_longer_listed(
     assert raised.value.code == 404
 
 
-async def kernel_cwd(jp_fetch: Any, serverapp: Any, path: str) -> str:
-    """Start a notebook session for `path` as JupyterLab does; the kernel process's cwd."""
+async def kernel_cwd(jp_fetch: Any, serverapp: Any, path: str, kind: str = "notebook") -> str:
+    """Start a session of `kind` for `path` as JupyterLab does; the kernel process's cwd."""
     body = {
         "path": path,
         "name": os.path.basename(path),
-        "type": "notebook",
+        "type": kind,
         "kernel": {"name": "python3"},
     }
     response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
@@ -203,3 +203,20 @@ async def test_notebooks_in_a_filesystem_run_in_their_folder(
     assert await kernel_cwd(jp_fetch, jp_serverapp, "WORK:nb.ipynb") == str(work)
     # and notebooks of the server root still run in the server root
     assert await kernel_cwd(jp_fetch, jp_serverapp, "nb.ipynb") == os.path.realpath(jp_root_dir)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
+async def test_consoles_opened_in_a_filesystem_run_in_its_folder(
+    hpc_app: Any, jp_fetch: Any, jp_serverapp: Any, work: Path
+) -> None:
+    # given WORK mounted
+    await mount(jp_fetch, [{"name": "WORK", "url": f"osfs://{work}"}])
+    # when the launcher of WORK's browser opens consoles, their sessions are named as
+    # JupyterLab's ConsolePanel names them: PathExt.join(browser folder, console-N-uuid)
+    folder = await kernel_cwd(
+        jp_fetch, jp_serverapp, "WORK:project/console-1-6f1c2a", kind="console"
+    )
+    top = await kernel_cwd(jp_fetch, jp_serverapp, "WORK:/console-2-9b3d4e", kind="console")
+    # then each runs in the browser's folder
+    assert folder == str(work / "project")
+    assert top == str(work)
