@@ -125,7 +125,7 @@ test.describe('filesystems', () => {
     const details = page.locator('.jp-Dialog .jp-hpc-MessageDetails');
     await expect(details).toContainText(PRIVATE);
     await expect(details).toContainText('allowed: ');
-    await page.keyboard.press('Escape');
+    await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
     await expect(page.locator('.jp-Dialog')).toHaveCount(0);
   });
 
