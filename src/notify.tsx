@@ -37,6 +37,25 @@ export function detailsActions(
   ];
 }
 
+/**
+ * A notification that stays until dismissed: "title: reason", with "Show
+ * details" (title and `details`, the reason by default) when the toast would
+ * cut it. Returns the notification's id.
+ */
+export function notifyFailure(
+  type: 'error' | 'warning',
+  title: string,
+  reason: string,
+  trans: TranslationBundle,
+  details?: string
+): string {
+  const message = trans.__('%1: %2', title, reason);
+  return Notification.emit(message, type, {
+    autoClose: false,
+    actions: detailsActions(message, title, trans, details ?? message)
+  });
+}
+
 /** A dialog with the whole text of a message. */
 export function showDetails(
   title: string,

@@ -1,4 +1,3 @@
-import { Notification } from '@jupyterlab/apputils';
 import { IRunningSessions } from '@jupyterlab/running';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -6,7 +5,7 @@ import { ISignal } from '@lumino/signaling';
 
 import { IHPCClient } from '../api/client';
 import { IAppInstance } from '../api/types';
-import { detailsActions } from '../notify';
+import { notifyFailure } from '../notify';
 import { describeInstance, instanceLabel, stateDetail } from './format';
 import { RunningAppsModel } from './model';
 
@@ -66,20 +65,15 @@ export class RunningAppsManager implements IRunningSessions.IManager {
       await this._client.stopApp(name, endpoint);
       this._model.forget(name, endpoint);
     } catch (error) {
-      const label = instanceLabel(instance.title, endpoint, this._trans);
-      const message = this._trans.__(
-        '%1 could not be shut down: %2',
-        label,
-        error instanceof Error ? error.message : String(error)
+      notifyFailure(
+        'error',
+        this._trans.__(
+          '%1 could not be shut down',
+          instanceLabel(instance.title, endpoint, this._trans)
+        ),
+        error instanceof Error ? error.message : String(error),
+        this._trans
       );
-      Notification.error(message, {
-        autoClose: false,
-        actions: detailsActions(
-          message,
-          this._trans.__('%1 could not be shut down', label),
-          this._trans
-        )
-      });
     }
     void this._model.refresh();
   }

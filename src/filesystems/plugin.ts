@@ -9,7 +9,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
 import { IFilesystemEntry } from '../api/types';
-import { detailsActions } from '../notify';
+import { notifyFailure } from '../notify';
 import { FilesystemBrowsers } from './browsers';
 import { IFilesystemSettings, entriesToMount, newlyRefused } from './entries';
 import { keepDrivesOfKernels } from './sessions';
@@ -69,19 +69,12 @@ export const filesystemsPlugin: JupyterFrontEndPlugin<void> = {
             await client.mountFilesystems(entries);
           browsers.update(checks);
           for (const check of newlyRefused(checks, told)) {
-            const message = trans.__(
-              'Filesystem "%1" is not mounted: %2',
-              String(check.name),
-              check.message ?? ''
+            notifyFailure(
+              'warning',
+              trans.__('Filesystem "%1" is not mounted', String(check.name)),
+              check.message ?? '',
+              trans
             );
-            Notification.warning(message, {
-              autoClose: false,
-              actions: detailsActions(
-                message,
-                trans.__('Filesystem "%1" is not mounted', String(check.name)),
-                trans
-              )
-            });
           }
         })
         .catch(reason => {

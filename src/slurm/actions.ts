@@ -3,7 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
 import { ISlurmJob } from '../api/types';
-import { detailsActions } from '../notify';
+import { notifyFailure } from '../notify';
 import { actionIds, canHold, canRelease } from './jobs';
 import { ISlurmQueueModel } from './tokens';
 
@@ -122,17 +122,13 @@ export class SlurmActions implements ISlurmActions {
       });
     }
     if (failures.length) {
-      const title = messages.failed(failedJobs, jobs.length);
-      const message = `${title}: ${failures.join('; ')}`;
-      Notification.error(message, {
-        autoClose: false,
-        actions: detailsActions(
-          message,
-          title,
-          this._trans,
-          failures.join('\n')
-        )
-      });
+      notifyFailure(
+        'error',
+        messages.failed(failedJobs, jobs.length),
+        failures.join('; '),
+        this._trans,
+        failures.join('\n')
+      );
     }
     await this._model.refresh();
   }

@@ -1,18 +1,34 @@
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification } from '@jupyterlab/apputils';
 import { dismissDialog, waitForDialog } from '@jupyterlab/testutils';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { TOAST_MESSAGE_LENGTH, detailsActions } from '../../notify';
+import {
+  TOAST_MESSAGE_LENGTH,
+  detailsActions,
+  notifyFailure
+} from '../../notify';
 
 const trans = nullTranslator.load('jupyterlab_hpc');
 
 /** A click event the action's callback can prevent. */
 const click = () => new MouseEvent('click', { cancelable: true });
 
+/** The text of an element of the open dialog, once React has drawn it. */
+async function dialogText(selector: string): Promise<string> {
+  await waitForDialog(document.body, 5000);
+  for (let i = 0; i < 250; i++) {
+    const text = document.querySelector(`.jp-Dialog ${selector}`)?.textContent;
+    if (text) {
+      return text;
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+  throw new Error(`${selector} was not drawn in the dialog`);
+}
+
 describe('detailsActions', () => {
-  afterEach(() => {
-    document.querySelectorAll('.jp-Dialog').forEach(node => node.remove());
-  });
+  // A dialog left open by a failed test would hold back the next one.
+  afterEach(() => Dialog.flush());
 
   it('offers nothing for a message the toast shows whole', () => {
     const message = 'x'.repeat(TOAST_MESSAGE_LENGTH);
@@ -26,16 +42,10 @@ describe('detailsActions', () => {
 
     const event = click();
     action.callback(event);
-    await waitForDialog();
 
+    expect(await dialogText('.jp-Dialog-header')).toBe('Not mounted');
+    expect(await dialogText('.jp-hpc-MessageDetails')).toBe(message);
     expect(event.defaultPrevented).toBe(true);
-    const dialog = document.querySelector('.jp-Dialog')!;
-    expect(dialog.querySelector('.jp-Dialog-header')!.textContent).toBe(
-      'Not mounted'
-    );
-    expect(dialog.querySelector('.jp-hpc-MessageDetails')!.textContent).toBe(
-      message
-    );
     await dismissDialog();
   });
 
@@ -48,9 +58,8 @@ describe('detailsActions', () => {
       '1: denied\n2: denied'
     );
     action.callback(click());
-    await waitForDialog();
 
-    expect(document.querySelector('.jp-hpc-MessageDetails')!.textContent).toBe(
+    expect(await dialogText('.jp-hpc-MessageDetails')).toBe(
       '1: denied\n2: denied'
     );
     await dismissDialog();
@@ -64,5 +73,36 @@ describe('detailsActions', () => {
     const shown = Notification.manager.notifications.find(n => n.id === id)!;
     expect(shown.options.actions?.map(a => a.label)).toEqual(['Show details']);
     Notification.manager.dismiss(id);
+  });
+});
+
+describe('notifyFailure', () => {
+  afterEach(() => Notification.manager.dismiss());
+
+  it('stays until dismissed, says "title: reason", and adds details only when cut', () => {
+    const short = notifyFailure(
+      'warning',
+      'Not mounted',
+      'No such folder.',
+      trans
+    );
+    const long = notifyFailure(
+      'error',
+      '2 of 2 jobs could not be cancelled',
+      `1: ${'denied '.repeat(15)}; 2: ${'denied '.repeat(15)}`,
+      trans,
+      'one per line'
+    );
+    const shown = (id: string) =>
+      Notification.manager.notifications.find(n => n.id === id)!;
+
+    expect(shown(short).message).toBe('Not mounted: No such folder.');
+    expect(shown(short).type).toBe('warning');
+    expect(shown(short).options.autoClose).toBe(false);
+    expect(shown(short).options.actions).toEqual([]);
+    expect(shown(long).type).toBe('error');
+    expect(shown(long).options.actions?.map(a => a.label)).toEqual([
+      'Show details'
+    ]);
   });
 });
