@@ -25,8 +25,8 @@ AUTH_RESOURCE = "jupyterlab_hpc"
 ICONS_PATH = "jupyterlab-hpc/apps/icons/"
 
 
-class AppsHandler(APIHandler):
-    """GET the categories, the applications (and whether each can start) and the docs links."""
+class _CatalogueHandler(APIHandler):
+    """Shared by the routes that read the catalogue; the launcher's reads are not activity."""
 
     auth_resource = AUTH_RESOURCE
     _track_activity = False
@@ -34,6 +34,10 @@ class AppsHandler(APIHandler):
     def initialize(self, config: HPCApps) -> None:
         """Receive the catalogue."""
         self._config = config
+
+
+class AppsHandler(_CatalogueHandler):
+    """GET the categories, the applications (and whether each can start) and the docs links."""
 
     @web.authenticated
     @authorized
@@ -55,15 +59,8 @@ class AppsHandler(APIHandler):
         )
 
 
-class IconHandler(APIHandler):
+class IconHandler(_CatalogueHandler):
     """GET one app's SVG icon, as configured (the shipped ones or the admin's)."""
-
-    auth_resource = AUTH_RESOURCE
-    _track_activity = False
-
-    def initialize(self, config: HPCApps) -> None:
-        """Receive the catalogue."""
-        self._config = config
 
     @web.authenticated
     @authorized
