@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import _servers
+
 MAX_RANGE_UJ = 262143328850
 
 
@@ -128,12 +130,7 @@ def fake_powercap(root: Path, period: float = 0.1) -> Iterator[Path]:
     try:
         yield root
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        _servers.end(proc)
 
 
 def main() -> None:

@@ -202,6 +202,16 @@ def stop(server: Server, grace: float = 10.0) -> None:
             continue
 
 
+def end(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM a helper process the harness started, SIGKILL it if it lingers; reap it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 def _process_cpu_clock(pid: int) -> int:
     """Linux clockid of a process's CPU-time clock (what clock_getcpuclockid(3) returns)."""
     cpuclock_sched = 2

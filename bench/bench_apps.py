@@ -321,12 +321,7 @@ def direct_app(delay: float) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     try:
         yield proc, port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _servers.end(proc)
 
 
 def first_200(port: int, until: float, alive: Callable[[], bool]) -> float | None:
