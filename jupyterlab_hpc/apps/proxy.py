@@ -13,6 +13,10 @@ from jupyter-server-proxy:
   `_xsrf` cookie, `Authorization`, `X-XSRFToken` and a `token` or `_xsrf` in the query are
   removed from what is forwarded (jupyter-server-proxy #590: an app, or whoever holds its port,
   could otherwise act as the user);
+* a request that changes something (POST, PUT, PATCH, DELETE) sent from another site's page
+  with the login cookie alone is refused (jupyter-server-proxy's XSRF check does nothing, so
+  that the apps' own forms work): it must come from a page of the server's own origin, as
+  jupyter_server asks of websockets, or carry the token or Jupyter's `_xsrf`;
 * it connects to 127.0.0.1, where apps listen, not to "localhost", which is ::1 first on most
   systems (where anyone on the node may listen on the same port).
 """
@@ -37,6 +41,8 @@ from .instances import RUNNING, STARTING, AppManager
 CREDENTIAL_HEADERS = ("Authorization", "X-XSRFToken", "X-Xsrftoken", "X-CSRFToken")
 # Query parameters that do.
 CREDENTIAL_PARAMETERS = frozenset({"token", "_xsrf"})
+# Methods that change nothing, left to the browser's own checks.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Cookies of JupyterHub (its login, its OAuth state) and of a single-user server's login.
 HUB_COOKIE_PREFIXES = ("jupyterhub-", "username-")
 
@@ -75,6 +81,60 @@ class CredentialFilter:
         if identity_provider is not None:
             names.add(identity_provider.get_cookie_name(self))
         return names
+
+
+class CrossSiteGuard:
+    """Mixin for jupyter-server-proxy handlers: refuse cross-site writes on the login cookie.
+
+    jupyter-server-proxy's `check_xsrf_cookie` does nothing ("defer to proxied apps"): an app
+    behind the proxy shares Jupyter's origin and cookie, so any site the user visits could post
+    a form to it and act as the user. An app's own pages cannot send Jupyter's `_xsrf`, but a
+    browser tells where a request comes from: `Origin` (every browser sends it with a POST,
+    PUT, PATCH or DELETE), else `Referer`. They must name the server's own origin as it sees
+    it (the `Host` header), or one that `c.ServerApp.allow_origin`/`allow_origin_pat` allows:
+    jupyter_server's own check for websockets, which keeps working behind JupyterHub's proxy.
+    Scripts send the token, which needs neither; Jupyter's `_xsrf` is accepted too.
+    """
+
+    request: httputil.HTTPServerRequest
+    settings: dict[str, Any]
+
+    def check_xsrf_cookie(self) -> None:
+        if self.request.method in SAFE_METHODS:
+            # A navigation or a websocket (whose Origin tornado checks in its handshake).
+            return
+        if not hasattr(self, "_jupyter_current_user"):
+            # tornado asks before jupyter_server's `prepare` knows the user; it asks again.
+            return
+        if self.token_authenticated or self.settings.get("disable_check_xsrf", False):  # type: ignore[attr-defined]
+            return
+        origin = self.request.headers.get("Origin")
+        if origin is not None and self.check_origin():  # type: ignore[attr-defined]
+            return
+        if origin is None and self.check_referer():  # type: ignore[attr-defined]
+            return
+        try:
+            web.RequestHandler.check_xsrf_cookie(self)  # type: ignore[arg-type]
+        except web.HTTPError:
+            source = origin or self.request.headers.get("Referer") or "a page that did not say"
+            raise web.HTTPError(
+                403,
+                f"Refused a {self.request.method} from {source}: it did not come from this "
+                "server's pages. Send the Jupyter token, or allow that origin with "
+                "c.ServerApp.allow_origin.",
+            ) from None
+
+
+class BodilessPatch:
+    """Mixin for jupyter-server-proxy handlers: forward a PATCH without a body.
+
+    jupyter-server-proxy forwards an empty PATCH (or DELETE, OPTIONS) body as none, which
+    tornado's client refuses unless told: a 500 instead of the app's answer.
+    """
+
+    def proxy_request_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = super().proxy_request_options()  # type: ignore[misc]
+        return {**options, "allow_nonstandard_methods": True}
 
 
 class LoopbackTarget:
@@ -125,7 +185,9 @@ def _app_cookies(header: str, jupyter_names: set[str]) -> str:
 
 
 @_authenticated
-class AppProxyHandler(CredentialFilter, LoopbackTarget, SuperviseAndProxyHandler):  # type: ignore[misc]
+class AppProxyHandler(  # type: ignore[misc]
+    CredentialFilter, CrossSiteGuard, BodilessPatch, LoopbackTarget, SuperviseAndProxyHandler
+):
     """`{base_url}<app>/<endpoint>/…` to the app launched there."""
 
     def initialize(self, manager: AppManager, name: str, endpoint: int) -> None:  # type: ignore[override]
@@ -171,7 +233,9 @@ class AppProxyHandler(CredentialFilter, LoopbackTarget, SuperviseAndProxyHandler
 
 
 @_authenticated
-class DashboardProxyHandler(CredentialFilter, LoopbackTarget, LocalProxyHandler):  # type: ignore[misc]
+class DashboardProxyHandler(  # type: ignore[misc]
+    CredentialFilter, CrossSiteGuard, BodilessPatch, LoopbackTarget, LocalProxyHandler
+):
     """`{base_url}jupyterlab-hpc/proxy/<port>/…` to a dashboard on this node (Dask, Ray)."""
 
     def initialize(self, own_port: int) -> None:

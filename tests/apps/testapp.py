@@ -1,7 +1,9 @@
 """A small real web app for the launcher's tests: it records how it was started and asked.
 
 GET /record answers {argv, env, cwd, pid, headers, path}: the argv and environment it was
-started with and the headers of that very request. Every other path answers a short page.
+started with and the headers of that very request. POST, PUT, PATCH and DELETE answer
+{method, path, body} and are remembered: GET /received lists them ("METHOD path").
+Every other path answers a short page.
 Options pick a behaviour at start (all after the listening options):
 
   --port N | --unix PATH   where to listen (127.0.0.1:N or a unix socket)
@@ -26,8 +28,20 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# "METHOD path" of every POST, PUT, PATCH and DELETE this app has answered.
+RECEIVED: list[str] = []
+
 
 class Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode(errors="replace")
+        RECEIVED.append(f"{self.command} {self.path}")
+        echo = {"method": self.command, "path": self.path, "body": body}
+        self._answer(json.dumps(echo).encode(), "application/json")
+
+    do_PUT = do_PATCH = do_DELETE = do_POST
+
     def do_GET(self) -> None:
         if self.path.split("?")[0] == "/record":
             body = json.dumps(
@@ -41,9 +55,15 @@ class Handler(BaseHTTPRequestHandler):
                 }
             ).encode()
             content_type = "application/json"
+        elif self.path == "/received":
+            body = json.dumps(RECEIVED).encode()
+            content_type = "application/json"
         else:
             body = f"<h1>test app</h1><p>{self.path}</p>".encode()
             content_type = "text/html"
+        self._answer(body, content_type)
+
+    def _answer(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
