@@ -8,18 +8,24 @@ import logging
 import math
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 from .sections import UNAVAILABLE
 from .times import format_time, utc_now
+from .worker import DaemonWorker
 
 SectionReader = Callable[[], dict[str, Any]]
 # A section computed from the others of the same sample (emissions from power), given the
 # sample's time and the sections read so far.
 DerivedReader = Callable[[datetime, Mapping[str, Any]], dict[str, Any]]
+
+# A read that has not returned after this long is stuck (a hung file system, a device that
+# never answers): its section says so until the read returns, and the other sections go on.
+# nvidia-smi alone may take 5 s before it is killed; requests wait 10 s for a first sample.
+READ_DEADLINE_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -51,15 +57,27 @@ class MetricsSampler:
         derived: Mapping[str, DerivedReader] | None = None,
         log: logging.Logger | None = None,
         clock: Callable[[], datetime] = utc_now,
+        read_deadline_s: float | None = None,
     ) -> None:
         self._readers = dict(readers)
         self._derived = dict(derived or {})
         self._interval_s = interval_s
+        self._read_deadline_s = (
+            max(READ_DEADLINE_S, interval_s) if read_deadline_s is None else read_deadline_s
+        )
         self._clock = clock
         self._log = log or logging.getLogger(__name__)
-        # One thread: readers touch sysfs and psutil, which may block; they never run
-        # concurrently with each other, and never on the event loop.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyterlab-hpc")
+        # One daemon thread per section: readers touch sysfs, psutil and nvidia-smi, which may
+        # block, never on the event loop; a reader never runs concurrently with itself, and
+        # one stuck read neither freezes the other sections nor holds up the server's exit.
+        self.workers = {
+            name: DaemonWorker(f"jupyterlab-hpc-{name}") for name in [*readers, *self._derived]
+        }
+        # Each section's latest read, and the event-loop time at which it started.
+        self._in_flight: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._read_started: dict[str, float] = {}
+        # Sections whose read is stuck now (warned once per episode).
+        self._stuck: set[str] = set()
         self.history: deque[HistorySample] = deque(maxlen=history_size)
         self.sample_count = 0
         self._latest: Sample | None = None
@@ -88,7 +106,7 @@ class MetricsSampler:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        """Cancel the sampling task and shut the reader thread down."""
+        """Cancel the sampling task and let the reader threads go."""
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
@@ -97,7 +115,8 @@ class MetricsSampler:
             except asyncio.CancelledError:
                 pass
         # Do not wait for a reader stuck on a hung file system: server shutdown must not hang.
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        for worker in self.workers.values():
+            worker.close()
 
     async def wait_latest(self, timeout_s: float) -> Sample | None:
         """The newest sample, waiting up to `timeout_s` for the first one; None on timeout."""
@@ -130,9 +149,16 @@ class MetricsSampler:
         return b'{"samples":[' + b",".join(h.json for h in kept) + b"]}"
 
     async def sample_once(self) -> Sample:
-        """Take one sample in the reader thread and publish it."""
+        """Read every section in its thread, waiting at most the read deadline, and publish."""
         loop = asyncio.get_running_loop()
-        sample, history = await loop.run_in_executor(self.executor, self._take_sample)
+        moment = self._clock()
+        snapshot: dict[str, Any] = {"time": format_time(moment)}
+        snapshot.update(await self._read_sections(self._readers, "Reading"))
+        derived = {
+            name: partial(derive, moment, dict(snapshot)) for name, derive in self._derived.items()
+        }
+        snapshot.update(await self._read_sections(derived, "Computing"))
+        sample, history = _serialise(moment, snapshot)
         self._latest = sample
         self._published_at = loop.time()
         self.history.append(history)
@@ -154,33 +180,65 @@ class MetricsSampler:
             # A fixed cadence, not a fixed pause: slow reads do not stretch the interval.
             await asyncio.sleep(max(0.0, self._interval_s - (loop.time() - started)))
 
-    def _take_sample(self) -> tuple[Sample, HistorySample]:
-        """Read every section and serialise; runs in the reader thread."""
-        moment = self._clock()
-        snapshot: dict[str, Any] = {"time": format_time(moment)}
-        for name, read in self._readers.items():
-            try:
-                snapshot[name] = read()
-            except Exception as error:
-                self._log_once(name, error)
-                snapshot[name] = UNAVAILABLE[name](f"Reading {name} failed: {error}")
-        for name, derive in self._derived.items():
-            try:
-                snapshot[name] = derive(moment, snapshot)
-            except Exception as error:
-                self._log_once(name, error)
-                snapshot[name] = UNAVAILABLE[name](f"Computing {name} failed: {error}")
-        history = {
-            "time": snapshot["time"],
-            "memory_used_bytes": _field(snapshot, "memory", "used_bytes"),
-            "cpu_watts": _field(snapshot, "cpu_power", "watts"),
-            "gpu_watts": _field(snapshot, "gpu_power", "watts"),
-            "co2_g": _field(snapshot, "emissions", "co2_g"),
+    async def _read_sections(
+        self, calls: Mapping[str, Callable[[], dict[str, Any]]], verb: str
+    ) -> dict[str, dict[str, Any]]:
+        """Each section's result, its unavailable form when it failed or is stuck."""
+        loop = asyncio.get_running_loop()
+        waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        now = loop.time()
+        for name, call in calls.items():
+            read = self._in_flight.get(name)
+            # A read stuck past its deadline gets no other read queued behind it; a recent
+            # one (a concurrent sample's) does: this sample reads the section anew.
+            if (
+                read is None
+                or read.done()
+                or self._read_started[name] + self._read_deadline_s > now
+            ):
+                read = asyncio.wrap_future(self.workers[name].submit(call))
+                read.add_done_callback(_retrieve)
+                self._in_flight[name], self._read_started[name] = read, now
+            waiting[name] = read
+        # Wait for the reads still within their deadline, not for those already stuck.
+        ends = {
+            name: self._read_started[name] + self._read_deadline_s
+            for name, read in waiting.items()
+            if not read.done() and self._read_started[name] + self._read_deadline_s > now
         }
-        return (
-            Sample(moment, snapshot, _dumps(snapshot)),
-            HistorySample(moment, _dumps(history)),
+        if ends:
+            await asyncio.wait([waiting[name] for name in ends], timeout=max(ends.values()) - now)
+        results: dict[str, dict[str, Any]] = {}
+        for name, read in waiting.items():
+            if not read.done():
+                results[name] = self._stuck_section(name, verb, loop.time())
+                continue
+            if name in self._stuck:
+                self._stuck.discard(name)
+                self._log.info("jupyterlab-hpc sampler: %s answers again.", name)
+            error = read.exception()
+            if error is None:
+                results[name] = read.result()
+            else:
+                self._log_once(name, error)  # type: ignore[arg-type]
+                results[name] = UNAVAILABLE[name](f"{verb} {name} failed: {error}")
+        return results
+
+    def _stuck_section(self, name: str, verb: str, now: float) -> dict[str, Any]:
+        """The unavailable form of a section whose read has not returned: never a frozen value."""
+        seconds = max(0, round(now - self._read_started.get(name, now)))
+        reason = (
+            f"{verb} {name} has not finished for {seconds} s (a file system or device that"
+            " does not answer?); no reading until it does."
         )
+        if name not in self._stuck:
+            self._stuck.add(name)
+            self._log.warning("jupyterlab-hpc sampler: %s", reason)
+        section = UNAVAILABLE[name](reason)
+        # Extra fields (the contract allows them): the reading is stale, since this long.
+        section["stale"] = True
+        section["stale_s"] = seconds
+        return section
 
     def _first_sample_event(self) -> asyncio.Event:
         if self._first_sample is None:
@@ -196,6 +254,24 @@ class MetricsSampler:
             return
         self._logged_errors.add(key)
         self._log.warning("jupyterlab-hpc sampler, %s", key, exc_info=error)
+
+
+def _serialise(moment: datetime, snapshot: dict[str, Any]) -> tuple[Sample, HistorySample]:
+    """The sample and its history entry, each serialised once."""
+    history = {
+        "time": snapshot["time"],
+        "memory_used_bytes": _field(snapshot, "memory", "used_bytes"),
+        "cpu_watts": _field(snapshot, "cpu_power", "watts"),
+        "gpu_watts": _field(snapshot, "gpu_power", "watts"),
+        "co2_g": _field(snapshot, "emissions", "co2_g"),
+    }
+    return Sample(moment, snapshot, _dumps(snapshot)), HistorySample(moment, _dumps(history))
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Read a late read's exception so that asyncio does not log it as never retrieved."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _field(snapshot: Mapping[str, Any], section: str, key: str) -> Any:

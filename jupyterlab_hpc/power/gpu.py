@@ -84,19 +84,25 @@ def parse_query_gpu(text: str) -> tuple[list[dict[str, Any]], list[str]]:
             skipped.append(line)
             continue
         name = ",".join(raw[2 : 3 + extra]).strip()
-        power, limit, utilization, used, total = (_smi_number(v) for v in raw[3 + extra :])
-        devices.append(
-            _device(
-                int(index),
-                raw[1].strip(),
-                name=None if _is_missing(name) else name,
-                watts=power,
-                limit_watts=limit,
-                utilization=utilization,
-                memory_used=None if used is None else round(used * MIB),
-                memory_total=None if total is None else round(total * MIB),
-            )
+        power_text, limit_text, *others = raw[3 + extra :]
+        power, power_problem = _smi_watts(power_text, "power draw")
+        limit, limit_problem = _smi_watts(limit_text, "power limit")
+        utilization, used, total = (_smi_number(v) for v in others)
+        device = _device(
+            int(index),
+            raw[1].strip(),
+            name=None if _is_missing(name) else name,
+            watts=power,
+            limit_watts=limit,
+            utilization=utilization,
+            memory_used=None if used is None else round(used * MIB),
+            memory_total=None if total is None else round(total * MIB),
         )
+        problems = [problem for problem in (power_problem, limit_problem) if problem]
+        if problems:
+            # An extra field, only on a device whose reading was refused.
+            device["reason"] = f"GPU {index}: " + "; ".join(problems) + "."
+        devices.append(device)
     return devices, skipped
 
 
@@ -363,13 +369,14 @@ def _section(backend: str, visibility: str, devices: list[dict[str, Any]]) -> di
         return gpu_unavailable(NO_GPU_REASON, backend=backend, visibility=visibility)
     known = [device["watts"] for device in devices if device["watts"] is not None]
     limits = [device["limit_watts"] for device in devices]
+    refused = " ".join(device["reason"] for device in devices if device.get("reason"))
     return {
         "available": bool(known),
         "watts": round(sum(known), 2) if known else None,
         # A sum over part of the GPUs would understate the limit: all or nothing.
         "limit_watts": None if None in limits else round(sum(limits), 2),
         "devices": devices,
-        "reason": None if known else NO_POWER_REASON,
+        "reason": None if known else (refused or NO_POWER_REASON),
         "backend": backend,
         "visibility": visibility,
     }
@@ -402,6 +409,21 @@ def _device(
 def _is_missing(token: str) -> bool:
     """nvidia-smi's ways of printing no value: N/A, or a bracketed note like [Not Supported]."""
     return token in ("", "N/A") or (token.startswith("[") and token.endswith("]"))
+
+
+def _smi_watts(token: str, what: str) -> tuple[float | None, str | None]:
+    """A power in watts, or None and why the driver's text is not one (None when just absent)."""
+    token = token.strip()
+    if _is_missing(token):
+        return None, None
+    try:
+        value = float(token)
+    except ValueError:
+        value = math.nan
+    # Garbage is no power: a negative or non-finite one would subtract from or poison totals.
+    if not (math.isfinite(value) and value >= 0):
+        return None, f"nvidia-smi printed {token[:40]!r} as its {what}, which is not a power"
+    return value, None
 
 
 def _smi_number(token: str) -> float | None:

@@ -6,7 +6,10 @@ they need in a temporary directory; RaplMeter keeps the previous counters betwee
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +25,23 @@ ZONE_DIR = re.compile(r"^intel-rapl(?:-mmio)?(?::\d+)+$")
 # One package per socket; multi-die parts (AMD Threadripper, Cascade Lake-AP) have one per die.
 PACKAGE = re.compile(r"^package-\d+(?:-die-\d+)?$")
 CONSTRAINT_NAME = re.compile(r"^constraint_(\d+)_name$")
+CONSTRAINT_POWER = re.compile(r"^constraint_\d+_(?:power_limit|max_power)_uw$")
+
+# The most power a zone can plausibly draw: this many times the largest of its constraints'
+# power limits and max_power_uw (short-term limits and turbo peaks exceed the long-term one,
+# laptops' PL2 reaches four times PL1), or a fixed ceiling for zones without any (DRAM, AMD):
+# no CPU socket or its memory draws 1.5 kW. Never below MIN_CEILING_WATTS, so that a limit
+# set far below what the part really draws does not drop true readings. A counter that went
+# down by more than this power allows in the interval was reset, not wrapped: 261 kW read
+# from a reset is not a power.
+MAX_POWER_FACTOR = 5.0
+MAX_ZONE_WATTS = 1500.0
+MIN_CEILING_WATTS = 100.0
+# Zones are listed again this often, so that a tree or a DRAM zone that comes back (RAPL
+# modules reloaded) is counted again; when there is nothing to count, at every read.
+RESCAN_INTERVAL_S = 60.0
+# sysfs attributes hold at most a page.
+MAX_ATTRIBUTE_BYTES = 4096
 
 NOT_READABLE = (
     "RAPL energy counters in /sys/class/powercap are readable by root only (since the"
@@ -50,8 +70,15 @@ def unreadable_reason(root: Path, error: OSError) -> str:
 
 
 def read_sysfs(path: Path) -> str:
-    """The text of one sysfs attribute."""
-    return path.read_text()
+    """The text of one sysfs attribute; a FIFO or device in its place fails instead of hanging."""
+    # O_NONBLOCK: opening a FIFO nobody writes would otherwise wait for ever.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return os.read(fd, MAX_ATTRIBUTE_BYTES).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
 
 
 ReadText = Callable[[Path], str]
@@ -68,6 +95,15 @@ class RaplZone:
     max_energy_range_uj: int | None
     # None for no limit (0, missing or malformed).
     limit_uw: int | None
+    # The largest of the zone's constraints' limits and max_power_uw; None when it has none.
+    max_power_uw: int | None = None
+
+    @property
+    def max_watts(self) -> float:
+        """The most this zone can plausibly draw (see MAX_POWER_FACTOR)."""
+        if self.max_power_uw is None:
+            return MAX_ZONE_WATTS
+        return max(MIN_CEILING_WATTS, self.max_power_uw / 1e6 * MAX_POWER_FACTOR)
 
     @property
     def mmio(self) -> bool:
@@ -179,14 +215,19 @@ def zone_watts(
     after: Mapping[str, int | None],
     seconds: float,
 ) -> dict[str, float | None]:
-    """Each zone's average power between two reads of its counter, by zone id."""
+    """Each zone's average power between two reads of its counter, by zone id.
+
+    None where it cannot be known, and where it is above what the zone can draw: a counter
+    that went down was reset (not wrapped) when its wrap would mean such a power.
+    """
     watts: dict[str, float | None] = {}
     for zone in zones:
         start, end = before.get(zone.zone_id), after.get(zone.zone_id)
         delta = None
         if start is not None and end is not None and seconds > 0:
             delta = energy_delta_uj(start, end, zone.max_energy_range_uj)
-        watts[zone.zone_id] = None if delta is None else delta / 1e6 / seconds
+        power = None if delta is None else delta / 1e6 / seconds
+        watts[zone.zone_id] = None if power is None or power > zone.max_watts else power
     return watts
 
 
@@ -203,15 +244,22 @@ class RaplMeter:
         self._root = Path(root)
         self._clock = clock
         self._read_text = read_text or read_sysfs
-        # Discovered once: the zones only change when the RAPL modules are reloaded, and a
-        # counter file that disappears then says so.
+        # Discovered again every RESCAN_INTERVAL_S: the zones change when the RAPL modules
+        # are reloaded, and a zone that comes back leaves no error to notice it by.
         self._choice: ZoneChoice | None = None
+        self._scanned_at = 0.0
         self._empty_reason = ""
         self._previous: tuple[float, dict[str, int | None]] | None = None
 
     def read(self) -> RaplReading:
         """Read the counters now: power since the previous read, or why there is none."""
-        choice = self._choice if self._choice is not None else self._discover()
+        choice = self._choice
+        if (
+            choice is None
+            or not choice.counted
+            or self._clock() - self._scanned_at >= RESCAN_INTERVAL_S
+        ):
+            choice = self._discover()
         if not choice.counted:
             return RaplReading(reason=self._empty_reason)
         try:
@@ -244,9 +292,17 @@ class RaplMeter:
 
     def _discover(self) -> ZoneChoice:
         zones = discover_zones(self._root, self._read_text)
-        self._choice = choose_zones(zones)
+        choice = choose_zones(zones)
+        if self._choice is None or _ids(choice) != _ids(self._choice):
+            # Other zones: their counters do not continue the previous ones.
+            self._previous = None
+        self._choice, self._scanned_at = choice, self._clock()
         self._empty_reason = no_cpu_zone_reason(self._root) if zones else no_rapl_reason(self._root)
         return self._choice
+
+
+def _ids(choice: ZoneChoice) -> tuple[str, ...]:
+    return tuple(zone.zone_id for zone in choice.counted)
 
 
 def _zone_order(zone: RaplZone) -> tuple[bool, tuple[int, ...]]:
@@ -286,6 +342,7 @@ def _read_zone(directory: Path, read_text: ReadText) -> RaplZone | None:
         name=name,
         max_energy_range_uj=_read_int(directory / "max_energy_range_uj", read_text) or None,
         limit_uw=_long_term_limit_uw(directory, read_text),
+        max_power_uw=_max_power_uw(directory, read_text),
     )
 
 
@@ -322,6 +379,16 @@ def _long_term_limit_uw(directory: Path, read_text: ReadText) -> int | None:
     index = next((i for i, name in sorted(names.items()) if name == "long_term"), 0)
     limit = _read_int(directory / f"constraint_{index}_power_limit_uw", read_text)
     return limit or None
+
+
+def _max_power_uw(directory: Path, read_text: ReadText) -> int | None:
+    """The largest power limit or max_power_uw of the zone's constraints; None without any."""
+    try:
+        names = [entry.name for entry in directory.iterdir() if CONSTRAINT_POWER.match(entry.name)]
+    except OSError:
+        return None
+    values = [_read_int(directory / name, read_text) or 0 for name in names]
+    return max(values, default=0) or None
 
 
 def _limit_watts(zones: Sequence[RaplZone]) -> float | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,7 @@ from jupyterlab_hpc.metrics.sampler import MetricsSampler
 from jupyterlab_hpc.metrics.sections import UNAVAILABLE
 from jupyterlab_hpc.metrics.times import format_time, parse_time
 
+REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
 
 
@@ -38,16 +42,20 @@ def fake_clock(step_s: float = 5.0) -> Iterator[datetime]:
         moment += timedelta(seconds=step_s)
 
 
-def make_sampler(memory: Any = memory_section, **kwargs: Any) -> MetricsSampler:
+def make_sampler(
+    memory: Any = memory_section, cpu_power: Any = None, **kwargs: Any
+) -> MetricsSampler:
     clock = fake_clock()
     options: dict[str, Any] = {"interval_s": 0.01, "history_size": 10, "clock": lambda: next(clock)}
     options.update(kwargs)
-    others = {
+    readers = {
         name: (lambda unavailable=unavailable: unavailable("not measured in this test"))
         for name, unavailable in UNAVAILABLE.items()
-        if name != "memory"
     }
-    return MetricsSampler({"memory": memory, **others}, **options)
+    readers["memory"] = memory
+    if cpu_power is not None:
+        readers["cpu_power"] = cpu_power
+    return MetricsSampler(readers, **options)
 
 
 async def wait_for_samples(sampler: MetricsSampler, count: int, timeout_s: float = 5) -> None:
@@ -71,19 +79,21 @@ async def test_snapshot_is_serialised_once_with_every_section() -> None:
     await sampler.stop()
 
 
-async def test_readers_run_in_one_thread_off_the_event_loop() -> None:
-    threads: set[int] = set()
+async def test_each_reader_runs_in_its_own_daemon_thread_off_the_event_loop() -> None:
+    threads: set[threading.Thread] = set()
 
     def memory() -> dict[str, Any]:
-        threads.add(threading.get_ident())
+        threads.add(threading.current_thread())
         return memory_section()
 
     sampler = make_sampler(memory)
     for _ in range(3):
         await sampler.sample_once()
     await sampler.stop()
-    assert len(threads) == 1
-    assert threading.get_ident() not in threads
+    # One thread for this reader, never the loop's, and one that cannot hold up the exit.
+    [thread] = threads
+    assert thread is not threading.current_thread()
+    assert thread.daemon
 
 
 async def test_history_is_bounded_by_history_size() -> None:
@@ -124,10 +134,10 @@ async def test_running_sampler_follows_its_interval_and_stops_cleanly() -> None:
     await wait_for_samples(sampler, 3)
     # when it is stopped
     await sampler.stop()
-    # then its task is finished, its thread pool refuses work, and no sample follows
+    # then its task is finished, its reader threads refuse work, and no sample follows
     assert sampler.task is not None and sampler.task.done()
     with pytest.raises(RuntimeError):
-        sampler.executor.submit(lambda: None)
+        sampler.workers["memory"].submit(lambda: None)
     taken = sampler.sample_count
     await asyncio.sleep(0.05)
     assert sampler.sample_count == taken
@@ -191,3 +201,91 @@ async def test_waiting_for_the_first_sample_is_bounded() -> None:
     assert await sampler.wait_latest(timeout_s=0.05) is None
     release.set()
     await sampler.stop()
+
+
+async def test_a_stuck_read_marks_its_section_stale_and_the_others_go_on() -> None:
+    # given a CPU power reader whose read blocks (a hung file system) until released
+    release = threading.Event()
+    entered = threading.Event()
+
+    def stuck_cpu() -> dict[str, Any]:
+        entered.set()
+        release.wait(60)
+        return {**UNAVAILABLE["cpu_power"]("late"), "available": True, "watts": 999.0}
+
+    memory = iter(range(1, 1000))
+    sampler = make_sampler(
+        lambda: memory_section(next(memory)), stuck_cpu, read_deadline_s=2.0, interval_s=60
+    )
+    try:
+        # when two samples are taken while it is stuck
+        first = (await sampler.sample_once()).snapshot
+        second = (await sampler.sample_once()).snapshot
+        assert entered.is_set()
+    finally:
+        release.set()
+    # then its section says it is stuck, with no number, and memory is read each time
+    for snapshot in (first, second):
+        cpu = snapshot["cpu_power"]
+        assert (cpu["available"], cpu["watts"], cpu["stale"]) == (False, None, True)
+        assert cpu["reason"].startswith("Reading cpu_power has not finished for ")
+    assert [first["memory"]["used_bytes"], second["memory"]["used_bytes"]] == [1, 2]
+    # and once the read returns, the section is read again
+    await wait_until(lambda: not sampler.workers["cpu_power"].busy)
+    third = (await sampler.sample_once()).snapshot
+    assert third["cpu_power"]["watts"] == 999.0
+    assert "stale" not in third["cpu_power"]
+    await sampler.stop()
+
+
+async def wait_until(condition: Any, timeout_s: float = 30) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout_s)
+
+
+# Builds a sampler whose memory read never returns, stops it, and returns from main: the
+# interpreter must then exit.
+STUCK_SAMPLER = """
+import asyncio, sys, threading
+from jupyterlab_hpc.metrics.sampler import MetricsSampler
+
+entered, never = threading.Event(), threading.Event()
+
+def stuck():
+    entered.set()
+    never.wait()
+
+async def main():
+    sampler = MetricsSampler({"memory": stuck}, interval_s=0.01, history_size=2)
+    sampler.start()
+    while not entered.is_set():
+        await asyncio.sleep(0.01)
+    await sampler.stop()
+    print("stopped", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_a_read_that_never_returns_does_not_keep_the_process_alive() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", STUCK_SAMPLER],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # the sampler stops, then the interpreter exits despite the stuck reader thread
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "stopped"
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process is still alive, held by its stuck reader thread")
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0

@@ -308,3 +308,38 @@ def test_name_with_a_comma_keeps_the_other_columns_in_place() -> None:
     assert devices[0]["name"] == "Future GPU, 2 slots"
     assert (devices[0]["watts"], devices[0]["memory_total_bytes"]) == (12.5, 200 * MIB)
     assert skipped == ["WARNING: infoROM is corrupted at gpu 0000:4E:00.0"]
+
+
+# One H100 as nvidia-smi prints it, with the power draw to fill in.
+H100_LINE = (
+    "{index}, GPU-{index}aaaaaaa-90c4-2449-8c43-70c57591cca1, NVIDIA H100 80GB HBM3,"
+    " {power}, 700.00, 12, 1, 81559\n"
+)
+
+
+@pytest.mark.parametrize("garbage", ["-5.0", "nan", "inf", "1e999", "12.5 W", "0x41", "-0.5"])
+def test_garbage_from_nvidia_smi_is_not_a_power(
+    smi: FakeSmi, make_reader: Any, garbage: str
+) -> None:
+    # given nvidia-smi prints something that is not a power draw for the job's only GPU
+    smi.answer(H100_LINE.format(index=0, power=garbage))
+    # when read
+    section = make_reader({}).read()
+    # then there is no number, and the reason names the GPU and what it printed
+    (device,) = section["devices"]
+    assert device["watts"] is None
+    assert device["reason"].startswith("GPU 0: nvidia-smi printed ")
+    assert "as its power draw, which is not a power" in device["reason"]
+    assert (section["available"], section["watts"]) == (False, None)
+    assert section["reason"] == device["reason"]
+
+
+def test_one_gpu_with_garbage_leaves_the_others_readable(smi: FakeSmi, make_reader: Any) -> None:
+    smi.answer(H100_LINE.format(index=0, power="-5.0") + H100_LINE.format(index=1, power="300.5"))
+    section = make_reader({}).read()
+    assert [device["watts"] for device in section["devices"]] == [None, 300.5]
+    assert section["devices"][0]["reason"] == (
+        "GPU 0: nvidia-smi printed '-5.0' as its power draw, which is not a power."
+    )
+    assert "reason" not in section["devices"][1]
+    assert (section["available"], section["watts"]) == (True, 300.5)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from jupyterlab_hpc.power.rapl import (
     NOT_READABLE,
+    RESCAN_INTERVAL_S,
     RaplMeter,
+    RaplReading,
     choose_zones,
     discover_zones,
     energy_delta_uj,
@@ -463,4 +467,119 @@ def test_other_read_errors_are_reported(tmp_path: Path) -> None:
     assert (
         reading.reason
         == f"The RAPL energy counters under {tmp_path} could not be read: Input/output error."
+    )
+
+
+# --- resets, impossible powers and zones that come back -----------------------------------
+
+
+def test_a_counter_reset_is_not_read_as_a_wrap(tmp_path: Path) -> None:
+    # given a 120 W package whose counter stands at 200 kJ
+    limit = {"long_term": 120_000_000}
+    write_tree(tmp_path, zone("intel-rapl:0", "package-0", 200_000_000_000, constraints=limit))
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    # when it drops to 1 J within 5 s (firmware reset): as a wrap that would be 12 kW
+    advance(tmp_path, clock, 5, {"intel-rapl:0": 1_000_000})
+    reset = meter.read()
+    # then that interval has no reading, and the next one is measured from the new value
+    assert (reset.available, reset.node_watts) == (True, None)
+    advance(tmp_path, clock, 5, {"intel-rapl:0": 251_000_000})
+    assert meter.read().node_watts == pytest.approx(50.0)
+
+
+def test_a_reset_of_a_zone_without_limits_is_caught_by_the_fixed_ceiling(tmp_path: Path) -> None:
+    # given a package with no constraint at all (AMD) and its counter mid-range
+    write_tree(tmp_path, zone("intel-rapl:0", "package-0", 3_000_000_000))
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    # when the counter goes back a little: as a wrap, 261 kW over one second
+    advance(tmp_path, clock, 1, {"intel-rapl:0": 2_000_000_000})
+    # then it is no power at all
+    assert meter.read().node_watts is None
+
+
+def test_a_real_wrap_at_a_plausible_power_is_still_corrected(tmp_path: Path) -> None:
+    write_tree(tmp_path, zone("intel-rapl:0", "package-0", RANGE - 100_000_000))
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    advance(tmp_path, clock, 5, {"intel-rapl:0": 400_000_000})
+    assert meter.read().node_watts == pytest.approx(100.0)
+
+
+def test_a_power_above_the_zone_maximum_is_never_counted(tmp_path: Path) -> None:
+    # given a 15 W laptop package whose constraints allow at most 25 W
+    constraints = {"long_term": 15_000_000, "short_term": 25_000_000}
+    write_tree(tmp_path, zone("intel-rapl:0", "package-0", 0, constraints=constraints))
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    # when the counter jumps 1 kJ in one second: 1 kW, forty times its short-term limit
+    advance(tmp_path, clock, 1, {"intel-rapl:0": 1_000_000_000})
+    assert meter.read().node_watts is None
+    # while a turbo peak above both limits still counts
+    advance(tmp_path, clock, 1, {"intel-rapl:0": 1_060_000_000})
+    assert meter.read().node_watts == pytest.approx(60.0)
+
+
+def test_a_powercap_tree_that_vanishes_and_comes_back_is_read_again(tmp_path: Path) -> None:
+    files = zone("intel-rapl:0", "package-0", 0)
+    write_tree(tmp_path, files)
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    # when the whole tree goes away (intel_rapl_msr unloaded)
+    shutil.rmtree(tmp_path / "intel-rapl:0")
+    clock.now += 1
+    assert meter.read().reason == no_rapl_reason(tmp_path)
+    # then once it is back, the next reads measure again
+    write_tree(tmp_path, files)
+    clock.now += 1
+    assert meter.read().available
+    advance(tmp_path, clock, 1, {"intel-rapl:0": 9_000_000})
+    assert meter.read().node_watts == pytest.approx(9.0)
+
+
+def test_a_dram_zone_that_comes_back_is_counted_at_the_next_rescan(tmp_path: Path) -> None:
+    dram = zone("intel-rapl:0/intel-rapl:0:0", "dram", 0)
+    write_tree(tmp_path, {**zone("intel-rapl:0", "package-0", 0), **dram})
+    clock = FakeClock()
+    meter = RaplMeter(tmp_path, clock=clock)
+    meter.read()
+    # given DRAM's zone went away, and the meter goes on with the package alone
+    shutil.rmtree(tmp_path / "intel-rapl:0/intel-rapl:0:0")
+    advance(tmp_path, clock, 1, {"intel-rapl:0": 1_000_000})
+    assert meter.read().zones == (("package-0", None),)
+    # when it comes back, then the next re-scan counts it again
+    write_tree(tmp_path, dram)
+    advance(tmp_path, clock, RESCAN_INTERVAL_S, {"intel-rapl:0": 2_000_000})
+    assert [name for name, _ in meter.read().zones] == ["package-0", "dram"]
+    advance(
+        tmp_path,
+        clock,
+        1,
+        {"intel-rapl:0": 12_000_000, "intel-rapl:0/intel-rapl:0:0": 3_000_000},
+    )
+    assert meter.read().node_watts == pytest.approx(13.0)
+
+
+def test_a_fifo_in_place_of_a_counter_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    # given energy_uj is a FIFO that nobody writes (opening it to read would wait for ever)
+    write_tree(tmp_path, zone("intel-rapl:0", "package-0", 0))
+    (tmp_path / "intel-rapl:0/energy_uj").unlink()
+    os.mkfifo(tmp_path / "intel-rapl:0/energy_uj")
+    readings: list[object] = []
+    reader = threading.Thread(target=lambda: readings.append(RaplMeter(tmp_path).read()))
+    reader.daemon = True
+    reader.start()
+    reader.join(60)
+    # then the read returns, and says why there is no power
+    assert not reader.is_alive(), "reading a FIFO as energy_uj hangs"
+    [reading] = readings
+    assert isinstance(reading, RaplReading)
+    assert reading.reason == (
+        f"The RAPL energy counters under {tmp_path} could not be read: not a regular file."
     )
