@@ -95,7 +95,7 @@ class HPCEmissions(Configurable):
 
     request_timeout = Float(
         10.0,
-        help="""Seconds to wait for the provider's answer before giving up (10).""",
+        help="""Seconds the whole fetch may take, answer included, before giving up (10).""",
     ).tag(config=True)
 
     state_dir = Unicode(

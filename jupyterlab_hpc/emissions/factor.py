@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Literal
@@ -76,7 +75,6 @@ class FactorSource:
         # True from the first failure to the next success: later failures go to debug.
         self._failing = False
         self._task: asyncio.Task[None] | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._stopped = False
 
     @property
@@ -108,20 +106,14 @@ class FactorSource:
         )
 
     async def refresh(self) -> FactorReading:
-        """Ask the provider once, in a worker thread, and return the reading now in force."""
+        """Ask the provider once, within request_timeout_s in all, and return the reading now."""
         if self.provider is None or self._config_error is not None or self._stopped:
             return self.current()
         provider = self.provider
-        if self._executor is None:
-            # One thread: a request blocks for up to request_timeout_s, never the event loop.
-            self._executor = ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="jupyterlab-hpc-emissions"
-            )
-        loop = asyncio.get_running_loop()
+        # Asynchronous I/O on the server's loop, no thread: nothing left to wait for at exit.
         try:
-            factor = await loop.run_in_executor(
-                self._executor,
-                lambda: fetch_factor(provider, timeout_s=self.request_timeout_s, fetch=self._fetch),
+            factor = await fetch_factor(
+                provider, timeout_s=self.request_timeout_s, fetch=self._fetch
             )
         except ProviderError as error:
             self._record_failure(str(error))
@@ -149,7 +141,7 @@ class FactorSource:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        """Cancel the refresh loop and let go of the request thread."""
+        """Cancel the refresh loop, and the request in flight with it."""
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
@@ -157,9 +149,6 @@ class FactorSource:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        if self._executor is not None:
-            # A request in flight ends by its own timeout; shutdown does not wait for it.
-            self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _run(self) -> None:
         while True:

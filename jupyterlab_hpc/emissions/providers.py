@@ -6,17 +6,16 @@ is a ProviderError whose message a user can read in a tooltip.
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import json
 import math
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, ClassVar
+
+import aiohttp
 
 from .. import __version__
 from ..metrics.times import parse_time
@@ -27,8 +26,9 @@ MAX_G_PER_KWH = 2000.0
 MAX_ANSWER_BYTES = 1024 * 1024
 USER_AGENT = f"jupyterlab-hpc/{__version__}"
 
-# GET url with headers and a timeout in seconds; returns the body, raises urllib's errors.
-Fetch = Callable[[str, Mapping[str, str], float], bytes]
+# GET url with headers and a total deadline in seconds; returns the body, raises aiohttp's
+# errors (or asyncio.TimeoutError).
+Fetch = Callable[[str, Mapping[str, str], float], Awaitable[bytes]]
 
 
 class ProviderError(Exception):
@@ -281,41 +281,46 @@ def make_provider(kind: str, *, base_url: str = "", zone: str = "", token: str =
     return PROVIDER_CLASSES[kind](base_url=base_url, zone=zone, token=token)
 
 
-def http_get(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
-    """GET `url` and return (at most MAX_ANSWER_BYTES of) its body; raises urllib's errors."""
+async def http_get(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
+    """GET `url` and return (at most MAX_ANSWER_BYTES of) its body within `timeout_s` in all.
+
+    One deadline for the whole fetch, connection and body included: a provider that trickles
+    its answer a byte at a time is abandoned like one that never answers.
+    """
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {url}")
-    # The URL is an admin setting (or a provider default) whose scheme was checked above.
-    request = urllib.request.Request(  # noqa: S310
-        url, headers={"Accept": "application/json", "User-Agent": USER_AGENT, **headers}
-    )
-    # A fresh opener per fetch (one every refresh interval): its default ProxyHandler reads
-    # HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment now, as clusters set them for
-    # compute nodes, and no opener installed by other code in the server is borrowed.
-    opener = urllib.request.build_opener()
-    with opener.open(request, timeout=timeout_s) as response:
-        return bytes(response.read(MAX_ANSWER_BYTES))
+    # A fresh session per fetch (one every refresh interval): trust_env reads HTTPS_PROXY /
+    # HTTP_PROXY / NO_PROXY from the environment now, as clusters set them for compute nodes.
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout_s), trust_env=True
+    ) as session:
+        request_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **headers}
+        async with session.get(url, headers=request_headers, raise_for_status=True) as response:
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) >= MAX_ANSWER_BYTES:
+                    break
+            return bytes(body[:MAX_ANSWER_BYTES])
 
 
-def fetch_factor(provider: Provider, *, timeout_s: float, fetch: Fetch = http_get) -> Factor:
+async def fetch_factor(provider: Provider, *, timeout_s: float, fetch: Fetch = http_get) -> Factor:
     """Ask the provider once and parse its answer; every failure is a ProviderError."""
     problem = provider.configuration_error()
     if problem is not None:
         raise ProviderError(problem)
     name = provider.name
     try:
-        payload = fetch(provider.url(), provider.headers(), timeout_s)
-    except urllib.error.HTTPError as error:
-        error.close()
-        raise ProviderError(f"{name} answered HTTP {error.code}") from None
-    except (socket.timeout, TimeoutError):
+        payload = await fetch(provider.url(), provider.headers(), timeout_s)
+    except aiohttp.ClientResponseError as error:
+        raise ProviderError(f"{name} answered HTTP {error.status}") from None
+    except (asyncio.TimeoutError, TimeoutError):
+        # aiohttp's connect and read timeouts are TimeoutErrors too.
         raise ProviderError(f"{name} did not answer within {timeout_s:g} s") from None
-    except urllib.error.URLError as error:
-        # Connect timeouts arrive wrapped; DNS failures and refused connections too.
-        if isinstance(error.reason, (socket.timeout, TimeoutError)):
-            raise ProviderError(f"{name} did not answer within {timeout_s:g} s") from None
-        raise ProviderError(f"{name} could not be reached: {error.reason}") from None
-    except (OSError, http.client.HTTPException, ValueError) as error:
+    except aiohttp.ClientConnectorError as error:
+        # DNS failures, refused connections, unreachable proxies.
+        raise ProviderError(f"{name} could not be reached: {error.os_error}") from None
+    except (aiohttp.ClientError, OSError, ValueError) as error:
         raise ProviderError(f"{name} could not be reached: {error}") from None
     return provider.parse(payload)
 

@@ -25,6 +25,8 @@ class Reply:
     body: bytes = b""
     status: int = 200
     delay_s: float = 0.0
+    # When set, the body is sent one byte at a time with this pause between bytes.
+    trickle_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class ReplayServer:
         return f"http://{host}:{port}"
 
     def reply(self, path: str, body: bytes | str = b"", **options: Any) -> None:
-        """Answer GET `path` with `body` (and status=, delay_s=)."""
+        """Answer GET `path` with `body` (and status=, delay_s=, trickle_s=)."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.replies[path] = Reply(data, **options)
 
@@ -87,7 +89,13 @@ class ReplayServer:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    if reply.trickle_s <= 0:
+                        self.wfile.write(reply.body)
+                        return
+                    for index in range(len(reply.body)):
+                        self.wfile.write(reply.body[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle_s)
                 except (BrokenPipeError, ConnectionResetError):
                     # The client gave up (timeout tests): nothing to answer to.
                     pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import urllib.error
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
@@ -39,7 +38,7 @@ def source(url: str, *, refresh_interval_s: float = 900.0, fetch: Fetch = http_g
     )
 
 
-def never_fetch(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
+async def never_fetch(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
     raise AssertionError(f"no request expected, got one for {url}")
 
 
@@ -93,10 +92,10 @@ async def test_an_offline_node_warns_once_then_logs_at_debug_until_it_recovers(
 ) -> None:
     online = False
 
-    def network(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
+    async def network(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
         if not online:
-            raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
-        return http_get(url, headers, timeout_s)
+            raise OSError(-3, "Temporary failure in name resolution")
+        return await http_get(url, headers, timeout_s)
 
     caplog.set_level(logging.DEBUG, logger=LOG.name)
     replay.reply(ECO2MIX_PATH, fixture_bytes("eco2mix-sample.json"))
@@ -152,7 +151,7 @@ async def test_the_loop_refreshes_once_per_interval(replay: ReplayServer) -> Non
 
 
 async def test_an_unexpected_error_while_reading_does_not_stop_the_source() -> None:
-    def broken(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
+    async def broken(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
         raise RuntimeError("boom")
 
     reading = await source("http://127.0.0.1:9", fetch=broken).refresh()
@@ -253,3 +252,20 @@ def test_the_token_is_not_in_the_url_or_the_messages() -> None:
     provider = ElectricityMaps(zone="FR", token="s3cret")
     assert "s3cret" not in provider.url()
     assert provider.headers() == {"auth-token": "s3cret"}
+
+
+async def test_a_trickling_provider_turns_the_factor_stale_at_the_deadline(
+    replay: ReplayServer,
+) -> None:
+    # given a live factor
+    replay.reply(ECO2MIX_PATH, fixture_bytes("eco2mix-sample.json"))
+    factors = source(replay.url)
+    assert (await factors.refresh()).status == "live"
+    # when the provider starts trickling its answer a byte every 0.2 s (minutes in all)
+    slow_body = fixture_bytes("eco2mix-sample.json") + b" " * 100_000
+    replay.reply(ECO2MIX_PATH, slow_body, trickle_s=0.2)
+    reading = await asyncio.wait_for(factors.refresh(), 60)
+    # then the fetch ends at its 2 s deadline and the kept factor says it is stale
+    assert (reading.status, reading.g_per_kwh) == ("stale", 15.0)
+    assert reading.reason == "RTE éCO2mix did not answer within 2 s"
+    assert factors.current().status == "stale"

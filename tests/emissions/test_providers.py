@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import threading
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 import pytest
@@ -29,7 +31,7 @@ def eco2mix_rows(*rows: dict[str, Any]) -> str:
 
 
 def fetch(provider: Any, timeout_s: float = 5.0) -> Factor:
-    return fetch_factor(provider, timeout_s=timeout_s)
+    return asyncio.run(fetch_factor(provider, timeout_s=timeout_s))
 
 
 # --- RTE éCO2mix ---------------------------------------------------------------------------
@@ -281,3 +283,52 @@ def test_electricity_maps_answer_for_another_zone_is_rejected() -> None:
 
 def test_electricity_maps_country_comes_from_the_zone() -> None:
     assert ElectricityMaps(zone="US-CAL-CISO", token="t").country == "US"
+
+
+# --- a provider that trickles ---------------------------------------------------------------
+
+
+def finishes_within(seconds: float, call: Callable[[], Any]) -> Any:
+    """call()'s result or exception, or a test failure when it is still running after `seconds`."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        pytest.fail(f"still fetching after {seconds:g} s")
+    [(returned, value)] = outcome
+    if not returned:
+        raise value
+    return value
+
+
+def test_a_provider_that_trickles_its_answer_is_abandoned_at_the_deadline(
+    replay: ReplayServer,
+) -> None:
+    # given a provider that sends its (valid, long) answer a byte every 0.2 s: each byte
+    # comes well within any per-read timeout, the whole answer would take minutes
+    slow_body = fixture_bytes("eco2mix-sample.json") + b" " * 100_000
+    replay.reply(ECO2MIX_PATH, slow_body, trickle_s=0.2)
+    # when it is asked with a 1 s deadline, then the whole fetch gives up at that deadline
+    with pytest.raises(ProviderError, match=r"^RTE éCO2mix did not answer within 1 s$"):
+        finishes_within(60, lambda: fetch(RteEco2mix(base_url=replay.url), timeout_s=1.0))
+
+
+def test_no_proxy_is_honoured(replay: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a proxy that does not exist, and NO_PROXY naming the provider's host
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    replay.reply("/intensity", fixture_bytes("carbonintensity-uk-sample.json"))
+    # then the provider is reached directly
+    assert fetch(UkCarbonIntensity(base_url=replay.url)).g_per_kwh == 263.0
+    assert replay.requests[0].target == "/intensity"
