@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
 import os
 import re
+import stat
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..metrics.times import format_time, parse_time
+from ..metrics.times import format_time, parse_time, utc_now
 from .factor import FactorReading
+from .providers import MAX_G_PER_KWH
 
 NO_POWER = "No CPU or GPU power reading: emissions need at least one."
 POWER_PAUSED = "No CPU or GPU power reading now: the total is not growing."
@@ -21,6 +24,16 @@ STATE_FILE = "jupyterlab-hpc-emissions-{job_id}.json"
 # Slurm job ids are numbers ("123", or "123_4" written by hand); anything else could escape
 # the state directory through the file name.
 _JOB_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# The state file is a hundred bytes; anything much larger is not one.
+MAX_STATE_BYTES = 64 * 1024
+# No job uses a gigawatt-hour (100 kW for a year is 876 MWh): a larger total is corrupt.
+MAX_ENERGY_WH = 1e9
+# Sessions start in this range of years; other dates are corrupt.
+SINCE_YEARS = range(2000, 2100)
+
+
+class _Corrupt(Exception):
+    """The state file holds something that is not a sound total; the message says what."""
 
 
 class EmissionsAccount:
@@ -67,6 +80,8 @@ class EmissionsAccount:
         self._measured = False
         self._dirty = False
         self._saved_at: datetime | None = None
+        # Why the saved total was dropped and counting restarted from zero, if it was.
+        self.restarted_reason: str | None = None
         self._load()
 
     def update(self, now: datetime, watts: float | None, factor: FactorReading) -> dict[str, Any]:
@@ -116,7 +131,9 @@ class EmissionsAccount:
             notes.append(POWER_PAUSED)
         if factor.reason:
             notes.append(_sentence(factor.reason))
-        return {
+        if self.restarted_reason:
+            notes.append(self.restarted_reason)
+        section = {
             "available": measured,
             "factor_g_per_kwh": factor.g_per_kwh,
             "factor_source": factor.source,
@@ -129,41 +146,82 @@ class EmissionsAccount:
             "factor_age_s": round(factor.age_s) if factor.age_s is not None else None,
             "factor_basis": factor.basis,
         }
+        if self.restarted_reason:
+            # An extra field: this account is a fresh one, and why.
+            section["restarted_reason"] = self.restarted_reason
+        return section
 
     def _load(self) -> None:
-        """Continue from the state file of this job, if there is a sound one."""
+        """Continue from the state file of this job; set a bad one aside and start afresh.
+
+        Nothing in that file may stop the server or the extension: whatever cannot be read
+        as a sound total is logged, moved to `<name>.corrupt-<time>` and counted from zero.
+        """
         if self.state_file is None:
             return
         try:
-            text = self.state_file.read_text("utf-8")
+            data = _read_regular_file(self.state_file, MAX_STATE_BYTES)
         except FileNotFoundError:
             return
         except OSError as error:
-            self._forget(f"it is unreadable ({error.strerror or error})")
-            return
-        try:
-            state = json.loads(text)
-            energy_wh = float(state["energy_wh"])
-            co2_g = float(state["co2_g"])
-            since = parse_time(state["since"])
-            job_id = state["job_id"]
-        except (ValueError, TypeError, KeyError) as error:
-            self._forget(f"it is corrupt ({type(error).__name__}: {error})")
-            return
-        if job_id != self.job_id:
-            self._forget(f"it belongs to job {job_id!r}")
-            return
-        if not all(math.isfinite(v) and v >= 0 for v in (energy_wh, co2_g)):
-            self._forget("it holds negative or infinite totals")
-            return
-        self.energy_wh, self.co2_g, self.since = energy_wh, co2_g, since
-        self._measured = True
+            problem = f"it is unreadable ({error.strerror or error})"
+        else:
+            try:
+                self.energy_wh, self.co2_g, self.since = self._parse_state(data)
+                self._measured = True
+                return
+            except _Corrupt as error:
+                problem = str(error)
+            except Exception as error:
+                # A check this code lacks must not turn the extension off either.
+                problem = f"it is corrupt ({type(error).__name__}: {error})"
+        self._restart(problem)
 
-    def _forget(self, why: str) -> None:
+    def _parse_state(self, data: bytes) -> tuple[float, float, datetime]:
+        """energy_wh, co2_g and since from the file's bytes; raises _Corrupt."""
+        if len(data) > MAX_STATE_BYTES:
+            raise _Corrupt(f"it is larger than {MAX_STATE_BYTES // 1024} KiB")
+        try:
+            state = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise _Corrupt("it is not UTF-8 text") from None
+        except (ValueError, RecursionError):
+            raise _Corrupt("it is not JSON") from None
+        if not isinstance(state, dict):
+            raise _Corrupt("it is not a JSON object")
+        job_id = state.get("job_id")
+        if job_id != self.job_id:
+            raise _Corrupt(f"it belongs to job {str(job_id)[:64]!r}")
+        energy_wh = _amount(state, "energy_wh", MAX_ENERGY_WH)
+        # No grid emits more than MAX_G_PER_KWH: more CO2 than that per Wh is corrupt.
+        co2_g = _amount(state, "co2_g", energy_wh * MAX_G_PER_KWH / 1000 * (1 + 1e-9))
+        since_text = state.get("since")
+        try:
+            since = parse_time(since_text) if isinstance(since_text, str) else None
+        except (ValueError, OverflowError):
+            since = None
+        if since is None or since.year not in SINCE_YEARS:
+            raise _Corrupt(f"its since is not a time: {str(since_text)[:64]!r}")
+        return energy_wh, co2_g, since
+
+    def _restart(self, problem: str) -> None:
+        """Move the bad file aside (kept for a look), count from zero, and say so."""
+        assert self.state_file is not None
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        aside = self.state_file.with_name(f"{self.state_file.name}.corrupt-{stamp}")
+        try:
+            os.replace(self.state_file, aside)
+            moved = f"moved it to {aside}"
+        except OSError as error:
+            moved = f"could not move it aside ({error.strerror or error})"
+        self.restarted_reason = (
+            f"The saved total of this job could not be read ({problem}); counting from zero."
+        )
         self._log.warning(
-            "jupyterlab-hpc emissions: ignoring %s because %s; counting from zero.",
+            "jupyterlab-hpc emissions: ignoring %s because %s; %s; counting from zero.",
             self.state_file,
-            why,
+            problem,
+            moved,
         )
 
     def _write(self, now: datetime | None) -> None:
@@ -202,6 +260,37 @@ class EmissionsAccount:
                 )
                 return
             self._write_failed = False
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """Up to limit + 1 bytes of a regular file; a FIFO or device there fails, never hangs."""
+    # O_NONBLOCK: opening a FIFO that nobody writes would otherwise wait for ever.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _amount(state: dict[str, Any], key: str, most: float) -> float:
+    """A number of the state, within [0, most]; raises _Corrupt."""
+    value = state.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Corrupt(f"its {key} is not a number: {str(value)[:64]!r}")
+    value = float(value)
+    if not (math.isfinite(value) and 0 <= value <= most):
+        raise _Corrupt(f"its {key} is out of range: {value:g}")
+    return value
 
 
 def _sentence(text: str) -> str:
