@@ -70,7 +70,7 @@ test-js: install  ## jest
 	$(BIN)/jlpm jest --ci
 
 .PHONY: test-py
-test-py: install  ## pytest
+test-py: install testbed  ## pytest, against the local Slurm (pytest itself installs and starts nothing)
 	$(BIN)/python -m pytest
 
 .PHONY: check-install
@@ -80,6 +80,12 @@ check-install: install  ## the installed package is a prebuilt, enabled extensio
 .PHONY: test-ui
 test-ui: install testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
 	cd ui-tests && $(BIN)/jlpm install && SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
+
+# The UI tests take their screenshots into ui-tests/test-results; only this target writes the
+# tracked ones in docs/images (ui-tests/tests/images.ts reads HPC_SCREENSHOTS).
+.PHONY: screenshots
+screenshots: install testbed  ## the Galata UI tests, writing the documentation's screenshots in docs/images
+	cd ui-tests && $(BIN)/jlpm install && HPC_SCREENSHOTS=1 SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 .PHONY: test
 test: lint typecheck test-js test-py check-install test-ui  ## everything CI runs
@@ -106,7 +112,7 @@ demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slur
 SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.conf
 
 .PHONY: testbed
-testbed: system-deps  ## start the local single-node Slurm (as root); `scripts/slurm-testbed stop` stops it
+testbed: system-deps  ## start the local single-node Slurm and create its test user (as root); `scripts/slurm-testbed stop` stops it
 	scripts/slurm-testbed start
 
 .PHONY: clean

@@ -11,6 +11,9 @@ from jupyterlab.galata import configure_jupyter_server
 configure_jupyter_server(c)  # noqa: F821 (c is injected by the config loader)
 # CI runs as root on a throwaway machine.
 c.ServerApp.allow_root = True  # noqa: F821
+# Galata deletes its temporary test folders through the contents API: delete them, rather than
+# move them to the Trash of whoever runs the tests (jupyter_server's default).
+c.FileContentsManager.delete_to_trash = False  # noqa: F821
 
 GIB = 1024**3
 HERE = Path(__file__).resolve().parent

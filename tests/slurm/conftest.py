@@ -1,8 +1,11 @@
 """The real Slurm testbed (scripts/slurm-testbed) and a Jupyter server running as its user.
 
-The testbed is a single-node Slurm from Debian's packages on 127.0.0.1; starting it needs
-root, as CI has. The server under test runs as the testbed's non-root user, so that "my
-jobs", permissions and submit folders are those a researcher has.
+The testbed is a single-node Slurm from Debian's packages on 127.0.0.1, with its non-root
+user; `make testbed` (scripts/slurm-testbed start, as root) installs and starts it, and
+`make test` does so first. These fixtures only use it: when it is not running, the Slurm
+tests fail under CI (CI set) and are skipped elsewhere, saying to run `make testbed`. The
+server under test runs as the testbed's user, so that "my jobs", permissions and submit
+folders are those a researcher has.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -61,19 +64,31 @@ class SlurmTestbed:
         subprocess.run([str(SCRIPT), "start-controller"], check=True)
 
 
+# What to do when the testbed is missing; pytest never installs or starts anything itself.
+NOT_RUNNING = "the Slurm testbed is not running: run `make testbed`"
+
+
 @pytest.fixture(scope="session")
 def testbed() -> SlurmTestbed:
-    """Start the testbed once for the session (it keeps running for later sessions)."""
+    """The testbed `make testbed` started; without it the Slurm tests fail under CI, else skip."""
     conf = TESTBED_DIR / "etc" / "slurm.conf"
-    if os.geteuid() == 0:
-        subprocess.run([str(SCRIPT), "start"], check=True)
-    elif subprocess.run([str(SCRIPT), "status"], capture_output=True).returncode != 0:
-        message = "the Slurm testbed is not running; start it as root: scripts/slurm-testbed start"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    home = Path(pwd.getpwnam(TESTBED_USER).pw_dir)
+    status = subprocess.run(
+        [sys.executable, str(SCRIPT), "status"], capture_output=True, text=True, check=False
+    )
+    if status.returncode != 0:
+        _missing(f"{NOT_RUNNING} ({' '.join(status.stdout.split())})")
+    try:
+        home = Path(pwd.getpwnam(TESTBED_USER).pw_dir)
+    except KeyError:
+        _missing(f"{NOT_RUNNING} (no user {TESTBED_USER})")
     return SlurmTestbed(env={"SLURM_CONF": str(conf)}, user=TESTBED_USER, home=home)
+
+
+def _missing(reason: str) -> NoReturn:
+    """CI must run the Slurm tests, so there a missing testbed is a failure; elsewhere a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 @dataclass

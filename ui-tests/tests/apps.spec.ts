@@ -2,13 +2,13 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
 import * as path from 'path';
 
+import { IMAGES } from './images';
 import { ONE_FILE_BROWSER } from './settings';
 import { themedStyle } from './theme';
 
 test.use({ mockSettings: ONE_FILE_BROWSER });
 
 /** Screenshots for the README come from these tests. */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 /*
  * The test server's launcher (jupyter_server_test_config.py): the shipped

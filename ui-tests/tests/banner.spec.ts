@@ -1,9 +1,9 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { IMAGES } from './images';
 import { themedStyle } from './theme';
 
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 // Set by ui-tests/jupyter_server_test_config.py.
 const MESSAGE =
   'Maintenance on Tuesday 1 December, 08:00-18:00: save your work.';

@@ -1,9 +1,9 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
+import { IMAGES } from './images';
 
 /** Screenshots for the README come from these tests. */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 /*
  * The test server (jupyter_server_test_config.py) allows .jupyter-tmp/filesystems/work

@@ -2,6 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { IMAGES } from './images';
 import { themedStyle } from './theme';
 
 /** The fake cgroup tree the test server reads (see jupyter_server_test_config.py). */
@@ -15,7 +16,6 @@ const CURRENT = path.resolve(
 );
 const GIB = 1024 ** 3;
 /** Screenshots for the README come from these tests. */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 test.describe('memory meter', () => {
   test.afterEach(() => {

@@ -1,10 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { IMAGES } from './images';
 import { themedStyle } from './theme';
 
 /** Screenshots for the README come from these tests. */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 /*
  * The test server reads a running fake RAPL tree (42 W package + 3 W DRAM,

@@ -1,12 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { IMAGES } from './images';
 import { ONE_FILE_BROWSER } from './settings';
 
 test.use({ mockSettings: ONE_FILE_BROWSER });
 
 /** Screenshots for the README come from these tests. */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 /*
  * Against the project's real single-node Slurm (scripts/slurm-testbed, started by

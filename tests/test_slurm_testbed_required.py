@@ -1,0 +1,72 @@
+"""Plain pytest installs and starts nothing: the Slurm tests use the testbed or say to start it.
+
+The Slurm fixtures (tests/slurm/conftest.py) run in a copy of the project whose
+scripts/slurm-testbed only records how it was called and answers "not running", so that no
+version of those fixtures can touch this machine's Slurm, packages or users.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FAKE_TESTBED = """\
+#!{python}
+import sys
+with open({calls!r}, "a") as calls:
+    calls.write(" ".join(sys.argv[1:]) + "\\n")
+print("slurm-testbed: not configured")
+sys.exit(1)
+"""
+A_SLURM_TEST = "def test_needs_slurm(testbed):\n    assert testbed.user\n"
+
+
+def run_slurm_test(tmp_path: Path, *, ci: bool) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run one test using the `testbed` fixture; returns pytest's result and the script calls."""
+    project = tmp_path / "project"
+    (project / "tests" / "slurm").mkdir(parents=True)
+    (project / "scripts").mkdir()
+    shutil.copy(REPO / "tests" / "slurm" / "conftest.py", project / "tests" / "slurm")
+    (project / "tests" / "slurm" / "test_one.py").write_text(A_SLURM_TEST)
+    calls = tmp_path / "calls"
+    calls.touch()
+    script = project / "scripts" / "slurm-testbed"
+    script.write_text(FAKE_TESTBED.format(python=sys.executable, calls=str(calls)))
+    script.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["SLURM_TESTBED_DIR"] = str(tmp_path / "no-testbed")
+    if ci:
+        env["CI"] = "true"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "tests/slurm"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result, calls.read_text()
+
+
+@pytest.mark.parametrize("ci", [True, False], ids=["ci", "developer"])
+def test_a_missing_testbed_is_never_started_by_pytest(tmp_path: Path, ci: bool) -> None:
+    result, calls = run_slurm_test(tmp_path, ci=ci)
+    # pytest only asked whether the testbed runs: it never started it (nor, as root, installed
+    # Slurm or created its user)
+    assert calls.split("\n")[:-1] == ["status"], calls
+    assert "the Slurm testbed is not running: run `make testbed`" in result.stdout, result.stdout
+    if ci:
+        # CI must run the Slurm tests: a missing testbed fails the run
+        assert result.returncode != 0, result.stdout
+        assert "1 error" in result.stdout, result.stdout
+    else:
+        # a developer without root or Slurm gets the rest of the suite, and the reason
+        assert result.returncode == 0, result.stdout
+        assert "1 skipped" in result.stdout, result.stdout
