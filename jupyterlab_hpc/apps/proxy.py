@@ -27,7 +27,15 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote
 
+from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
+from jupyter_server_proxy import (
+    IconHandler,
+    ServerProxyConfig,
+    ServersInfoHandler,
+    get_entrypoint_server_processes,
+    make_handlers,
+)
 from jupyter_server_proxy.handlers import (
     AddSlashHandler,
     LocalProxyHandler,
@@ -268,3 +276,34 @@ def app_proxy_routes(
             routes.append((f"{name}/{endpoint}(/.*)", AppProxyHandler, kwargs))
             routes.append((f"{name}/{endpoint}", AddSlashHandler, {}))
     return routes
+
+
+@_authenticated
+class ServerProxyIconHandler(IconHandler):  # type: ignore[misc]
+    """jupyter-server-proxy's launcher icons, behind the login as every route of ours is."""
+
+
+def server_proxy_routes(serverapp: ServerApp) -> list[tuple[Any, ...]]:
+    """jupyter-server-proxy's named servers, without its `/proxy/<port>/` routes.
+
+    Installing jupyterlab-hpc turns jupyter-server-proxy's own extension off (jupyter-config/):
+    its `/proxy/<port>/` routes forward the user's token and cookies to whatever listens on any
+    port of the node. The servers a centre configures (`c.ServerProxy.servers`) or installs
+    (`jupyter_serverproxy_servers` entry points, e.g. jupyter-rsession-proxy) keep their routes
+    and launcher entries: these are the routes its extension would add for them, relative to
+    the base URL. A centre that turns its extension back on gets them from it, not twice.
+    """
+    if serverapp.jpserver_extensions.get("jupyter_server_proxy"):
+        return []
+    config = ServerProxyConfig(parent=serverapp)
+    processes = [*config.servers.values(), *get_entrypoint_server_processes()]
+    icons = {
+        process.name: process.launcher_entry.icon_path
+        for process in processes
+        if process.launcher_entry.enabled and process.launcher_entry.icon_path
+    }
+    return [
+        *make_handlers("/", processes),
+        ("server-proxy/servers-info", ServersInfoHandler, {"server_processes": processes}),
+        ("server-proxy/icon/(.*)", ServerProxyIconHandler, {"icons": icons}),
+    ]
