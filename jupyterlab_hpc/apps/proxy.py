@@ -19,6 +19,9 @@ from jupyter-server-proxy:
   jupyter_server asks of websockets, or carry the token or Jupyter's `_xsrf`;
 * it connects to 127.0.0.1, where apps listen, not to "localhost", which is ::1 first on most
   systems (where anyone on the node may listen on the same port).
+
+jupyter-server-proxy's own extension is turned off by our install (its `/proxy/<port>/` would
+forward all of the above to any port); `server_proxy_routes` keeps the servers a centre gave it.
 """
 
 from __future__ import annotations
