@@ -8,9 +8,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+import psutil
 import pytest
 
 from jupyterlab_hpc.power.attribution import (
@@ -150,19 +152,35 @@ def test_a_child_that_exits_keeps_its_time_in_its_parent(tmp_path: Path) -> None
 
 
 # --- real processes --------------------------------------------------------------------------
+# A loaded machine gives a burner less than a CPU, and the tree a smaller share, so these tests
+# never expect a share from the wall clock or the CPU count. They wait until the burner has used
+# BURNER_TICKS of CPU time, by its own /proc/<pid>/stat, and check the share the attribution code
+# gives for that window against what the burner and the node used over the same window, read
+# independently before and after each of the meter's reads: however busy the node, the burner's
+# own time is inside the tree's, and the tree holds nothing but this process and what it started.
+
+# The CPU time the burner must use in the window: half a second at Linux's 100 Hz.
+BURNER_TICKS = 50
+# How long the burner may take to use it on a machine busy with other work.
+BURN_DEADLINE_S = 300
+# /proc/stat's idle and iowait are estimated on read for idle CPUs and may step back a little.
+NODE_SLACK_TICKS_PER_CPU = 2
 
 
 @pytest.fixture
-def burners() -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
-    """Starts descendants of this test process that keep one CPU busy; kills them after."""
+def burners() -> Iterator[Callable[[str], int]]:
+    """Starts a descendant of this test process that keeps one CPU busy; returns the pid of
+    the busy process (the child, or its child); kills them all after."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(kind: str = "child") -> subprocess.Popen[bytes]:
+    def start(kind: str = "child") -> int:
         code = BURN if kind == "child" else PARENT_OF_BURNER
         # Its own session, so that a grandchild dies with it.
         process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
         started.append(process)
-        return process
+        if kind == "child":
+            return process.pid
+        return wait_for(lambda: single_child(process.pid), "the burner's own child to start")
 
     try:
         yield start
@@ -172,49 +190,123 @@ def burners() -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
             process.wait()
 
 
-def measure_share(seconds: float) -> float:
-    """This process tree's share of the node's CPU capacity over the next `seconds`."""
-    meter = CpuShareMeter()
-    meter.read()
-    time.sleep(seconds)
-    share = meter.read()
+def wait_for(condition: Callable[[], int | None], what: str) -> int:
+    """The first non-None answer of `condition`, polled until a generous deadline."""
+    deadline = time.monotonic() + BURN_DEADLINE_S
+    while time.monotonic() < deadline:
+        answer = condition()
+        if answer is not None:
+            return answer
+        time.sleep(0.02)
+    raise AssertionError(f"waited {BURN_DEADLINE_S} s for {what}")
+
+
+def single_child(pid: int) -> int | None:
+    children = psutil.Process(pid).children()
+    return children[0].pid if children else None
+
+
+def ticks(pid: int) -> int:
+    """CPU ticks one process has used, its waited-for children included, by /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # fields 14-17 of proc(5): utime stime cutime cstime, counted here from field 3
+    return sum(int(value) for value in fields[11:15])
+
+
+def node_ticks() -> int:
+    """The node's CPU ticks, idle included: user to steal on /proc/stat's first line."""
+    return sum(int(value) for value in Path("/proc/stat").read_text().split()[1:9])
+
+
+@dataclass
+class Snapshot:
+    node: int
+    processes: dict[int, int]
+
+    @classmethod
+    def take(cls, pids: list[int]) -> Snapshot:
+        return cls(node_ticks(), {pid: ticks(pid) for pid in pids})
+
+
+@dataclass
+class Window:
+    """The share the attribution code gave, and the bounds the burner and the node set on it."""
+
+    share: float
+    lowest: float
+    highest: float
+    burned: int
+
+    def __str__(self) -> str:
+        return (
+            f"share {self.share:.4f}, expected within [{self.lowest:.4f}, {self.highest:.4f}] "
+            f"(the burner used {self.burned} ticks)"
+        )
+
+
+def share_while_burning(burner: int, read_share: Callable[[], float | None]) -> Window:
+    """Call `read_share` twice around BURNER_TICKS of the burner's CPU time; bound the share.
+
+    outer, then the meter's first read, inner, the burner works, inner, the meter's second
+    read, outer: the meter's window lies between the outer snapshots and holds the inner ones.
+    """
+    tree = [os.getpid(), *(child.pid for child in psutil.Process().children(recursive=True))]
+    assert burner in tree
+    outer_start = Snapshot.take(tree)
+    read_share()
+    inner_start = Snapshot.take(tree)
+    wait_for(
+        lambda: ticks(burner) - inner_start.processes[burner] >= BURNER_TICKS or None,
+        f"the burner to use {BURNER_TICKS} CPU ticks",
+    )
+    inner_end = Snapshot.take(tree)
+    share = read_share()
+    outer_end = Snapshot.take(tree)
     assert share is not None
-    return share
+    slack = NODE_SLACK_TICKS_PER_CPU * (os.cpu_count() or 1)
+    # At least what the burner alone used inside the window, over all the node's time around it;
+    burned = inner_end.processes[burner] - inner_start.processes[burner]
+    lowest = burned / (outer_end.node - outer_start.node + slack)
+    # at most what the whole tree used around it, over the node's time inside it.
+    tree_used = sum(outer_end.processes[pid] - outer_start.processes[pid] for pid in tree)
+    highest = tree_used / max(1, inner_end.node - inner_start.node - slack)
+    return Window(share, lowest, highest, burned)
 
 
 @pytest.mark.parametrize("kind", ["child", "grandchild"])
-def test_a_busy_descendant_takes_a_large_share(
-    burners: Callable[[str], subprocess.Popen[bytes]], kind: str
-) -> None:
-    # given the share of this test process while it sleeps
-    idle = measure_share(0.5)
-    # when a descendant keeps a CPU busy for a second
-    burners(kind)
-    busy = measure_share(1.0)
-    # then the tree has one CPU's worth of the node's capacity (0.5 on 2 CPUs, less on more)
-    cpus = os.cpu_count() or 1
-    detail = f"busy share {busy:.3f}, idle share {idle:.3f}, {cpus} CPUs"
-    assert busy > 0.6 / cpus, detail
-    assert busy > idle + 0.4 / cpus, detail
+def test_a_busy_descendant_counts_in_the_share(burners: Callable[[str], int], kind: str) -> None:
+    # given a descendant that keeps a CPU busy, as much as this machine lets it
+    burner = burners(kind)
+    meter = CpuShareMeter()
+    # when the share is read around half a second of its CPU time
+    window = share_while_burning(burner, meter.read)
+    # then the share holds the burner's time, over the node's time in the same window
+    assert window.lowest <= window.share <= window.highest, window
 
 
-def test_watts_are_share_times_node_watts(
-    tmp_path: Path, burners: Callable[[str], subprocess.Popen[bytes]]
-) -> None:
+def test_watts_are_share_times_node_watts(tmp_path: Path, burners: Callable[[str], int]) -> None:
     # given a fake RAPL package that uses 10 J a second, and a busy descendant
-    burners("child")
+    burner = burners("child")
     write_tree(tmp_path, {"intel-rapl:0/name": "package-0\n", "intel-rapl:0/energy_uj": "0\n"})
     clock_s = [1000.0]
     reader = CpuPowerReader(powercap_root=tmp_path, clock=lambda: clock_s[0])
-    assert reader.read()["watts"] is None
-    time.sleep(1.0)
-    clock_s[0] += 1.0
-    write_tree(tmp_path, {"intel-rapl:0/energy_uj": "10000000\n"})
-    # when the section is read
-    section = reader.read()
-    # then the server's watts are its share of the node's 10 W
+    sections: list[dict[str, Any]] = []
+
+    def read_share() -> float | None:
+        if sections:
+            clock_s[0] += 1.0
+            write_tree(tmp_path, {"intel-rapl:0/energy_uj": "10000000\n"})
+        sections.append(reader.read())
+        return sections[-1]["share"]
+
+    # when the section is read around half a second of the burner's CPU time
+    window = share_while_burning(burner, read_share)
+    first, section = sections
+    assert first["watts"] is None
+    # then the server's watts are its share of the node's 10 W, the share holding the burner's
     assert section["node_watts"] == 10.0
-    assert section["share"] > 0.6 / (os.cpu_count() or 1)
+    # (the section rounds the share to 4 places)
+    assert window.lowest - 1e-4 <= window.share <= window.highest + 1e-4, window
     assert section["watts"] == pytest.approx(section["share"] * 10.0, abs=0.01)
 
 
@@ -229,8 +321,13 @@ def test_waited_for_children_keep_counting() -> None:
 
 
 def test_psutil_gives_the_same_times_without_children_files(tmp_path: Path) -> None:
-    # given a kernel without /proc/<pid>/task/<tid>/children: psutil reads the same times
-    proc_tree, proc_node = read_cpu_seconds(os.getpid())
+    # given a kernel without /proc/<pid>/task/<tid>/children, read between two reads of /proc
+    before_tree, before_node = read_cpu_seconds(os.getpid())
     psutil_tree, psutil_node = read_cpu_seconds(os.getpid(), tmp_path / "no-proc")
-    assert psutil_tree == pytest.approx(proc_tree, abs=0.2)
-    assert psutil_node == pytest.approx(proc_node, abs=1.0)
+    after_tree, after_node = read_cpu_seconds(os.getpid())
+    # then psutil reads the same times: between those /proc gave before and after (however long
+    # this test waited between them), give or take tick rounding and idle time stepping back
+    tick = 1 / CLOCK_TICKS
+    node_slack = NODE_SLACK_TICKS_PER_CPU * (os.cpu_count() or 1) * tick
+    assert before_tree - tick <= psutil_tree <= after_tree + tick
+    assert before_node - node_slack <= psutil_node <= after_node + node_slack
