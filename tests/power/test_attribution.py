@@ -281,7 +281,7 @@ def test_a_busy_descendant_counts_in_the_share(burners: Callable[[str], int], ki
     # when the share is read around half a second of its CPU time
     window = share_while_burning(burner, meter.read)
     # then the share holds the burner's time, over the node's time in the same window
-    assert window.lowest <= window.share <= window.highest, window
+    assert window.lowest <= window.share <= window.highest, str(window)
 
 
 def test_watts_are_share_times_node_watts(tmp_path: Path, burners: Callable[[str], int]) -> None:
@@ -306,7 +306,7 @@ def test_watts_are_share_times_node_watts(tmp_path: Path, burners: Callable[[str
     # then the server's watts are its share of the node's 10 W, the share holding the burner's
     assert section["node_watts"] == 10.0
     # (the section rounds the share to 4 places)
-    assert window.lowest - 1e-4 <= window.share <= window.highest + 1e-4, window
+    assert window.lowest - 1e-4 <= window.share <= window.highest + 1e-4, str(window)
     assert section["watts"] == pytest.approx(section["share"] * 10.0, abs=0.01)
 
 
