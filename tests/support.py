@@ -65,14 +65,16 @@ def shape_mismatches(golden: Any, actual: Any, where: str = "$") -> list[str]:
     return problems
 
 
-def is_gone(pid: int, timeout_s: float = 5) -> bool:
-    """Whether the process has exited (a zombie left for init to reap counts as exited)."""
+def is_gone(pid: int, timeout_s: float = 30) -> bool:
+    """Whether the process has exited within `timeout_s` (a zombie left for init to reap counts
+    as exited); always looks at least once, so `is_gone(pid, 0)` says whether it runs now."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while True:
         try:
             if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
                 return True
         except psutil.NoSuchProcess:
             return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.01)
-    return False
