@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -15,7 +17,7 @@ from traitlets.config import Configurable
 from . import __version__
 from .apps.config import HPCApps
 from .apps.instances import AppManager
-from .apps.proxy import app_proxy_routes
+from .apps.proxy import app_proxy_routes, server_proxy_routes
 from .apps.routes import apps_routes
 from .banner.config import HPCBanner, HPCSandbox
 from .emissions.config import HPCEmissions
@@ -65,6 +67,7 @@ class HPCApp(ExtensionApp):
     slurm_actions: SlurmActions | None = None
     session_job: SessionJob | None = None
     app_manager: AppManager | None = None
+    _reclaiming: asyncio.Future[None] | None = None
     mounts: Mounts | None = None
 
     def initialize_settings(self) -> None:
@@ -115,6 +118,7 @@ class HPCApp(ExtensionApp):
             log_dir=os.path.join(jupyter_runtime_dir(), "jupyterlab-hpc-apps"),
             shutdown_grace_s=self.apps_config.shutdown_grace,
             log=self.log,
+            secrets=[_server_token(self.serverapp)],
         )
 
     def _initialize_slurm(self) -> None:
@@ -171,6 +175,8 @@ class HPCApp(ExtensionApp):
         assert self.app_manager is not None
         self.handlers.extend(apps_routes(self.apps_config, self.app_manager, self.serverapp.port))
         self.handlers.extend(app_proxy_routes(self.app_manager))
+        # c.ServerProxy.servers of a centre: jupyter-server-proxy's own extension is off.
+        self.handlers.extend(server_proxy_routes(self.serverapp))
         assert self.mounts is not None
         self.handlers.extend(filesystems_routes(self.filesystems_config, self.mounts))
 
@@ -180,9 +186,35 @@ class HPCApp(ExtensionApp):
             self.factor_source.start()
         if self.sampler is not None:
             self.sampler.start()
+        self._stop_on_sigint()
+        if self.app_manager is not None:
+            # Apps a server killed with SIGKILL left running here are stopped (and logged).
+            self._reclaiming = asyncio.ensure_future(self.app_manager.reclaim())
+
+    def _stop_on_sigint(self) -> None:
+        """SIGINT shuts the server down as SIGTERM does, when no terminal can confirm it.
+
+        Without a terminal, Jupyter leaves SIGINT to Python: a KeyboardInterrupt stops the
+        event loop and the server exits without its shutdown, its apps left running. With
+        one, Jupyter's own prompt (and its ^C^C) stays. Only where the server handles signals
+        itself (SIGTERM is its own), as JupyterHub's single-user servers do for SIGINT.
+        """
+        stop = getattr(self.serverapp, "_signal_stop", None)
+        if stop is None or signal.getsignal(signal.SIGTERM) != stop:
+            return
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, stop)
 
     async def stop_extension(self) -> None:
-        """Stop sampling when the server shuts down, and keep the emissions total."""
+        """Stop the apps (none is left running), sampling, and keep the emissions total."""
+        if self.app_manager is not None:
+            # First: processes left running outlive the server; the rest ends with it.
+            try:
+                if self._reclaiming is not None:
+                    await self._reclaiming
+                await self.app_manager.close()
+            except Exception:
+                self.log.exception("Stopping the launched apps failed")
         if self.sampler is not None:
             await self.sampler.stop()
         if self.factor_source is not None:
@@ -195,8 +227,6 @@ class HPCApp(ExtensionApp):
             await self.jobs.close()
         if self.session_job is not None:
             await self.session_job.close()
-        if self.app_manager is not None:
-            await self.app_manager.close()
 
     def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         """The emissions section: this sample's CPU + GPU watts, integrated (sampler thread)."""
@@ -209,3 +239,9 @@ class HPCApp(ExtensionApp):
         known = [watts for watts in readings if watts is not None]
         watts = sum(known) if known else None
         return self.emissions.update(moment, watts, self.factor_source.current())
+
+
+def _server_token(serverapp: ServerApp) -> str:
+    """The server's token ('' when it has none): apps never get a variable holding it."""
+    provider = getattr(serverapp, "identity_provider", None)
+    return str(getattr(provider, "token", "") or "")

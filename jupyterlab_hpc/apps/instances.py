@@ -9,13 +9,14 @@ task before they forward a request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import shlex
 import shutil
 import socket
 import tempfile
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,17 @@ import aiohttp
 from .args import ArgumentError, expand_value, parse_arguments, validate_env
 from .catalogue import unavailable_reason
 from .config import ARGS_ITEM
-from .process import AppProcess
+from .environment import app_environment
+from .leftovers import (
+    describe,
+    family_of,
+    left_behind,
+    log_reclaimed,
+    remove_record,
+    this_server,
+    write_record,
+)
+from .process import AppProcess, end_family
 
 # What `GET …/log` answers: the end of the log, enough for any traceback.
 LOG_TAIL_BYTES = 64 * 1024
@@ -67,6 +78,8 @@ class Instance:
     socket_dir: str | None = None
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     watcher: asyncio.Task[None] | None = None
+    # The record that lets the next server stop this app if this one is killed.
+    record: Path | None = None
 
     @property
     def exit_code(self) -> int | None:
@@ -91,7 +104,7 @@ class Instance:
             "url": self.url,
             "open_url": open_url,
             "state": self.state,
-            "pid": self.process.pid if self.process is not None and self.process.proc else None,
+            "pid": self.process.pid if self.process is not None else None,
             "started": self.started.isoformat(timespec="seconds"),
             "exit_code": self.exit_code,
             "message": self.message,
@@ -113,6 +126,7 @@ class AppManager:
         log_dir: str,
         shutdown_grace_s: float,
         log: logging.Logger | logging.LoggerAdapter[Any],
+        secrets: Iterable[str] = (),
     ) -> None:
         self.apps = apps
         self.root_dir = root_dir
@@ -120,7 +134,12 @@ class AppManager:
         self.log_dir = Path(log_dir)
         self.shutdown_grace_s = shutdown_grace_s
         self.log = log
+        # The server's token: no variable holding it reaches an app.
+        self.secrets = tuple(secrets)
+        # Where running apps are recorded, for the next server if this one is killed.
+        self.records_dir = self.log_dir / "running"
         self._instances: dict[tuple[str, int], Instance] = {}
+        self._closing: asyncio.Future[None] | None = None
         # One launch or stop at a time per endpoint: a double click starts one app.
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
 
@@ -175,10 +194,37 @@ class AppManager:
                 await self._stop(instance)
 
     async def close(self) -> None:
-        """Stop every app: the server is shutting down."""
+        """Stop every app: the server is shutting down.
+
+        A second call (SIGTERM during `jupyter server stop`'s own shutdown) waits for the first
+        to finish: the server must not exit while an app is still being stopped.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         instances = list(self._instances.values())
         self._instances.clear()
-        await asyncio.gather(*(self._stop(i) for i in instances), return_exceptions=True)
+        results = await asyncio.gather(*(self._stop(i) for i in instances), return_exceptions=True)
+        for instance, result in zip(instances, results):
+            if isinstance(result, BaseException):
+                self.log.error("Stopping %s failed: %r", instance.name, result)
+
+    async def reclaim(self) -> None:
+        """Stop the apps that servers killed before they could stop them left running here."""
+        for path, record in left_behind(self.records_dir):
+            family = family_of(record)
+            if family:
+                log_reclaimed(self.log, record, len(family))
+                find = functools.partial(family_of, record)
+                if not await end_family(find, self.shutdown_grace_s):
+                    self.log.info("%s ignored SIGTERM: killed it", describe(record))
+            remove_record(path)
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment as apps see it: Jupyter's and JupyterHub's credentials out."""
+        return app_environment(os.environ, self.secrets)
 
     def log_tail(self, name: str, endpoint: int) -> bytes:
         """The end of the endpoint's log; LaunchError 404 when it was never launched."""
@@ -204,21 +250,23 @@ class AppManager:
             env = {}
         if not isinstance(args, str):
             raise LaunchError(400, "The arguments must be text, as typed in a shell.")
-        reason = unavailable_reason(app["command"][0], os.environ)
+        # $VAR in the user's text expands from what the app itself gets: no credentials.
+        server_env = self.environment()
+        reason = unavailable_reason(app["command"][0], server_env)
         if reason is not None:
             raise LaunchError(400, f"{app['title']} cannot start here: {reason}")
         home = os.path.expanduser("~")
         try:
-            user_env = validate_env(env, env=os.environ, home=home, cwd=self.root_dir)
+            user_env = validate_env(env, env=server_env, home=home, cwd=self.root_dir)
             words = parse_arguments(
-                args, env={**os.environ, **user_env}, home=home, cwd=self.root_dir
+                args, env={**server_env, **user_env}, home=home, cwd=self.root_dir
             )
         except ArgumentError as error:
             raise LaunchError(400, error.message) from None
         # The folder is checked here, before a running instance is stopped for a relaunch: a
         # refused relaunch leaves the running app alone. (The app's own variables count with
         # their placeholders unfilled; a folder that needs {port} makes no sense.)
-        cwd = self._cwd(app, {**os.environ, **app["environment"], **user_env})
+        cwd = self._cwd(app, {**server_env, **app["environment"], **user_env})
         return {"args": args, "user_env": user_env, "words": words, "cwd": cwd}
 
     async def _start(
@@ -245,7 +293,7 @@ class AppManager:
                 argv.extend(prepared["words"])
             else:
                 argv.append(item.format(**fields))
-        env = {**os.environ}
+        env = self.environment()
         env.update({key: value.format(**fields) for key, value in app["environment"].items()})
         env.update(prepared["user_env"])
         cwd = prepared["cwd"]
@@ -287,6 +335,7 @@ class AppManager:
             # The child has its own copy of the file; ours is not needed.
             output.close()
         instance.process = process
+        instance.record = self._write_record(instance)
         instance.watcher = asyncio.ensure_future(self._watch(instance, app["timeout"]))
         self.log.info("Started %s on endpoint %d (pid %s)", name, endpoint, process.pid)
         return instance
@@ -312,6 +361,26 @@ class AppManager:
                 f"{app['title']} runs in {folder} ({app['cwd']}), which is not a folder here.",
             )
         return path
+
+    def _write_record(self, instance: Instance) -> Path | None:
+        process = instance.process
+        assert process is not None
+        record = {
+            "name": instance.name,
+            "endpoint": instance.endpoint,
+            "pid": process.pid,
+            # The app is the leader of its own session and process group.
+            "sid": process.pid,
+            "pgid": process.pid,
+            "create_time": process.create_time,
+            "mark": process.mark,
+            **this_server(),
+        }
+        try:
+            return write_record(self.records_dir, f"{instance.name}-{instance.endpoint}", record)
+        except OSError as error:
+            self.log.warning("Cannot record %s in %s: %s", instance.name, self.records_dir, error)
+            return None
 
     def _log_path(self, name: str, endpoint: int) -> Path:
         return self.log_dir / f"{name}-{endpoint}.log"
@@ -352,6 +421,8 @@ class AppManager:
             _remove(instance.socket_dir)
         instance.settled.set()
         await process.exited.wait()
+        # Exited, and what it left is ended (the process's own watch): nothing to reclaim.
+        remove_record(instance.record)
         if instance.state == RUNNING:
             instance.state = EXITED
             instance.message = f"{instance.title} exited with code {process.exit_code}."
@@ -365,6 +436,7 @@ class AppManager:
         if instance.watcher is not None:
             instance.watcher.cancel()
         instance.settled.set()
+        remove_record(instance.record)
         _remove(instance.socket_dir)
         self.log.info("Stopped %s on endpoint %d", instance.name, instance.endpoint)
 

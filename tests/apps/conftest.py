@@ -23,6 +23,7 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 TESTAPP = Path(__file__).with_name("testapp.py")
+FAMILYAPP = Path(__file__).with_name("familyapp.py")
 # Generous for a busy 2-core CI machine; no test waits for them to pass except `stuckapp`'s.
 START_TIMEOUT_S = 30
 STUCK_TIMEOUT_S = 2
@@ -40,6 +41,12 @@ TEST_APPS: dict[str, dict[str, Any]] = {
         "title": "Stuck app",
         "command": [sys.executable, str(TESTAPP), "--port", "{port}", "{args}"],
         "timeout": STUCK_TIMEOUT_S,
+    },
+    # An app whose processes try to outlive it (setsid, double fork, SIGTERM ignored).
+    "familyapp": {
+        "title": "Family app",
+        "command": [sys.executable, str(FAMILYAPP), "--port", "{port}", "{args}"],
+        "timeout": START_TIMEOUT_S,
     },
     "sockapp": {
         "title": "Socket app",

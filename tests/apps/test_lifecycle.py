@@ -64,8 +64,10 @@ async def test_an_app_that_exits_with_code_0_can_be_launched_again(lab: Lab) -> 
 
 
 async def test_an_app_that_ignores_sigterm_is_killed_after_the_grace_period(
-    lab: Lab, caplog: pytest.LogCaptureFixture
+    lab: Lab, hpc_app: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The extension's log is its own (traitlets keeps it from the root logger caplog reads).
+    monkeypatch.setattr(hpc_app.log, "propagate", True)
     # given an app that ignores SIGTERM (as MLflow does)
     launched = await lab.launch("testapp", 0, "--ignore-term")
     await lab.wait_state("testapp", 0)
