@@ -158,6 +158,12 @@ def _check_text(text: object, what: str, limit: int) -> None:
                 "no argument can carry one.",
                 index,
             )
+        if "\ud800" <= char <= "\udfff":
+            raise ArgumentError(
+                f"{what} cannot hold a lone surrogate (\\u{ord(char):04x}, character "
+                f"{index + 1}): it is not a character, and no argument can carry it.",
+                index,
+            )
         if (ord(char) < 32 and char != "\t") or ord(char) == 127:
             raise ArgumentError(
                 f"{what} cannot hold the control character U+{ord(char):04X} "

@@ -13,6 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from ..json_body import read_json_body
 from .catalogue import describe, describe_dashboards
 from .config import HPCApps
 from .instances import AppManager, Instance, LaunchError
@@ -112,10 +113,7 @@ class LaunchHandler(_InstanceHandler):
     @authorized
     async def post(self, name: str, endpoint: str) -> None:
         """Launch with the dialog's arguments and environment; 202 while the app starts."""
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "The request body must be JSON.") from None
+        body = read_json_body(self, empty={})
         if not isinstance(body, dict):
             raise web.HTTPError(400, 'The request body must be {"args": …, "env": {…}}.')
         try:
@@ -187,10 +185,7 @@ class DashboardHandler(APIHandler):
         dashboard = self._config.dashboards.get(name)
         if dashboard is None:
             raise web.HTTPError(404, f"There is no dashboard named {name!r}.")
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "The request body must be JSON.") from None
+        body = read_json_body(self, empty={})
         port = body.get("port") if isinstance(body, dict) else None
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             raise web.HTTPError(400, f"The port must be a number from 1 to 65535, not {port!r}.")

@@ -15,20 +15,33 @@ from jupyter_server.services.contents.handlers import (
 from jupyter_server.utils import url_escape, url_path_join
 from tornado import web
 
+from ..json_body import loads, read_json_body
 from .config import HPCFilesystems
 from .mounts import Mounts
 
 AUTH_RESOURCE = "jupyterlab_hpc"
+# Entries one user may list (each checked on the event loop, a few stat calls each).
+MAX_FILESYSTEMS = 100
+# Room for MAX_FILESYSTEMS entries with paths of up to 4096 characters.
+MAX_ENTRIES_BODY_BYTES = 512 * 1024
+# Notebooks saved through the contents routes: deep widget state fits, a bracket bomb does not.
+CONTENTS_MAX_DEPTH = 256
 ROUTE = "jupyterlab-hpc/filesystems"
 NAME_REGEX = r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,31})"
 
 
 def read_entries(handler: APIHandler) -> list[dict[str, Any]]:
-    """The `filesystems` list of a request body, or a 400 saying what is wrong with it."""
-    body = handler.get_json_body()
+    """The `filesystems` list of a request body, or a 4xx saying what is wrong with it."""
+    body = read_json_body(handler, max_bytes=MAX_ENTRIES_BODY_BYTES)
     entries = body.get("filesystems") if isinstance(body, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise web.HTTPError(400, 'Expected {"filesystems": [{"name": ..., "url": ...}]}.')
+    if len(entries) > MAX_FILESYSTEMS:
+        raise web.HTTPError(
+            400,
+            f"{len(entries)} filesystems were sent; "
+            f"the most one user may have is {MAX_FILESYSTEMS}.",
+        )
     return entries
 
 
@@ -116,6 +129,15 @@ class MountedContents:
         if manager is None:
             raise web.HTTPError(404, f"No filesystem named {self._fs_name!r} is mounted.")
         return manager
+
+    def get_json_body(self) -> Any:
+        """jupyter_server's reader, but a body that is not UTF-8 or nests too deep is a 400.
+
+        Contents (whole notebooks) are as large and as deep as the server allows otherwise.
+        """
+        if not self.request.body:  # type: ignore[attr-defined]
+            return None
+        return loads(self.request.body, max_depth=CONTENTS_MAX_DEPTH, max_items=None)  # type: ignore[attr-defined]
 
     def location_url(self, path: str) -> str:
         """A file's URL in this filesystem's contents route."""

@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 # A name is also the file browser's drive name, which ends at the first ":" of a path.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 SCHEME = "osfs"
+# osfs:// and a path of at most PATH_MAX (4096) characters.
+MAX_URL_CHARS = 4096 + len("osfs://")
 
 
 class FilesystemError(ValueError):
@@ -40,6 +42,11 @@ def url_path(url: object) -> str:
     """The absolute path an `osfs:///path` URL names; anything else is refused."""
     if not isinstance(url, str) or not url.strip():
         raise FilesystemError("The URL is empty or not text: write osfs:///absolute/path.")
+    if len(url) > MAX_URL_CHARS:
+        raise FilesystemError(
+            f"The URL is {len(url)} characters long; the most is {MAX_URL_CHARS} "
+            "(a path longer than 4096 cannot name a folder)."
+        )
     parts = urlsplit(url.strip())
     if parts.scheme != SCHEME:
         shown = f"{parts.scheme}://" if parts.scheme else "no scheme"

@@ -32,4 +32,8 @@ def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        # 0001-01-01T00:00:00+01:00 is before the first moment a datetime can hold in UTC.
+        raise ValueError(f"{text!r} is outside the times UTC can hold") from None

@@ -74,7 +74,8 @@ class HPCPower(Configurable):
     @validate("sample_interval")
     def _validate_sample_interval(self, proposal: dict[str, Any]) -> float:
         value = float(proposal["value"])
-        if not value > 0:
+        # inf would stop sampling for good; nan compares false with everything.
+        if not 0 < value < float("inf"):
             raise TraitError(f"HPCPower.sample_interval must be > 0 seconds, not {value}.")
         return value
 

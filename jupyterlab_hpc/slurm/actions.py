@@ -77,7 +77,12 @@ class SlurmActions:
         """sbatch script text given on stdin, in a folder under the root (the root by default)."""
         if not isinstance(script, str) or not script.strip():
             raise ActionError(400, "The script is empty.")
-        data = script.encode("utf-8")
+        try:
+            data = script.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ActionError(
+                400, f"The script holds a lone surrogate (character {error.start + 1})."
+            ) from None
         if len(data) > MAX_SCRIPT_BYTES:
             raise ActionError(413, f"The script is larger than {MAX_SCRIPT_BYTES} bytes.")
         folder = _confined(self.root_dir, "." if cwd in (None, "") else cwd, kind="folder")

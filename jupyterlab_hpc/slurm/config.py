@@ -45,7 +45,8 @@ class HPCSlurm(Configurable):
     @validate("poll_interval", "command_timeout")
     def _validate_seconds(self, proposal: dict[str, Any]) -> float:
         value = float(proposal["value"])
-        if not value > 0:
+        # inf would never ask Slurm again; nan compares false with everything.
+        if not 0 < value < float("inf"):
             name = proposal["trait"].name
             raise TraitError(f"HPCSlurm.{name} must be > 0 seconds, not {value}.")
         return value

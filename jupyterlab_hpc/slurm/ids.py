@@ -6,7 +6,8 @@ import re
 
 # A job (1234), an array task (1234_3) or a heterogeneous job's component (1234+0). Nothing
 # else: no ranges, no options, no names; ASCII digits only (\d matches other scripts' too).
-_JOB_ID = re.compile(r"[0-9]+(?:_[0-9]+|\+[0-9]+)?")
+# Slurm ids are 32-bit numbers: at most 10 digits.
+_JOB_ID = re.compile(r"[0-9]{1,10}(?:_[0-9]{1,10}|\+[0-9]{1,10})?")
 
 
 class InvalidJobId(ValueError):

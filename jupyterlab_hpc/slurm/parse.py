@@ -112,6 +112,10 @@ _KNOWN_KEYS = _FREE_TEXT_KEYS | frozenset(
 )
 
 
+class SqueueUnreadable(ValueError):
+    """squeue succeeded but printed nothing this module can read as jobs."""
+
+
 def squeue_format() -> str:
     """The `squeue -o` format this module parses."""
     return SEPARATOR.join(letter for _, letter in _SQUEUE_FIELDS) + RECORD_END
@@ -121,16 +125,26 @@ def parse_squeue(text: str) -> list[dict[str, Any]]:
     """Jobs from `squeue -h -o <squeue_format()>` output, in squeue's order.
 
     Records with the wrong number of fields (a name holding the separator itself) are left
-    out rather than shown shifted.
+    out rather than shown shifted. Output of which no record can be read (a wrapper's
+    message, another format) raises SqueueUnreadable: it must not read as "no jobs".
     """
     jobs = []
+    unreadable: list[str] = []
     for record in text.split(RECORD_END):
         # squeue ends each record with the line break after our RECORD_END.
         record = record[1:] if record.startswith("\n") else record
         values = record.split(SEPARATOR)
         if len(values) != len(_SQUEUE_FIELDS):
+            if record.strip():
+                unreadable.append(record)
             continue
         jobs.append(_squeue_job(dict(zip((key for key, _ in _SQUEUE_FIELDS), values))))
+    if unreadable and not jobs:
+        shown = unreadable[0].strip().replace(SEPARATOR, "|")
+        shown = shown if len(shown) <= 200 else shown[:200] + "…"
+        raise SqueueUnreadable(
+            f"squeue's answer could not be read (not the format it was asked for): {shown!r}"
+        )
     return jobs
 
 

@@ -11,7 +11,8 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .actions import ActionError, SlurmActions
+from ..json_body import read_json_body
+from .actions import MAX_SCRIPT_BYTES, ActionError, SlurmActions
 from .ids import InvalidJobId
 from .queue import SCOPES, JobQueue, QueueUnavailable
 
@@ -19,6 +20,8 @@ AUTH_RESOURCE = "jupyterlab_hpc"
 
 # The most days of history one request may ask for.
 MAX_HISTORY_DAYS = 366
+# A submitted script's JSON body: the script (at most MAX_SCRIPT_BYTES) with room for escapes.
+MAX_SUBMIT_BODY_BYTES = 4 * MAX_SCRIPT_BYTES
 
 
 class SlurmHandler(APIHandler):
@@ -83,25 +86,24 @@ class JobsHandler(SlurmHandler):
         self.set_header(
             "Cache-Control", f"private, max-age={fresh_for}" if fresh_for > 0 else "no-store"
         )
-        self.finish(
-            json.dumps(
-                {
-                    "jobs": view.jobs,
-                    "scope": scope,
-                    "user": self._queue.user,
-                    "fetched_at": view.fetched_at,
-                    "stale": view.stale,
-                    "error": view.error,
-                    "poll_interval_s": self._queue.poll_interval_s,
-                }
-            )
+        rest = json.dumps(
+            {
+                "scope": scope,
+                "user": self._queue.user,
+                "fetched_at": view.fetched_at,
+                "stale": view.stale,
+                "error": view.error,
+                "poll_interval_s": self._queue.poll_interval_s,
+            }
         )
+        # The job list was serialised once for this squeue: spliced in, never dumped again.
+        self.finish('{"jobs": ' + view.jobs_json + ", " + rest[1:])
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
         """Submit `{path}` (a file under the root) or `{script, cwd}`; 201 `{id, message}`."""
-        body = self.get_json_body()
+        body = read_json_body(self, max_bytes=MAX_SUBMIT_BODY_BYTES)
         if not isinstance(body, dict) or ("path" in body) == ("script" in body):
             raise web.HTTPError(400, 'Send either {"path": ...} or {"script": ..., "cwd": ...}.')
         if "path" in body:

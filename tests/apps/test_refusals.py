@@ -64,6 +64,10 @@ HOSTILE: list[tuple[str, Any, str]] = [
     ("env a list", {"env": ["A=1"]}, "must be an object"),
     ("env a string", {"env": "A=1"}, "must be an object"),
     ("too many env rows", {"env": {f"V{i}": "x" for i in range(65)}}, "Too many"),
+    # json.dumps writes these as "\ud800" escapes: valid JSON, but no argv can carry them.
+    ("lone surrogate in the arguments", {"args": "--logdir \ud800"}, "lone surrogate"),
+    ("lone surrogate in an env value", {"env": {"A": "x\udfff"}}, "lone surrogate"),
+    ("lone surrogate in an env name", {"env": {"\ud800": "x"}}, "lone surrogate"),
     ("body a list", ["--logdir", "x"], "request body must be"),
     ("body a string", "--logdir x", "request body must be"),
 ]
@@ -106,7 +110,26 @@ async def test_hostile_text_is_refused_and_nothing_runs(
 async def test_a_body_that_is_not_json_is_refused(lab: Lab, marker: Path, body: bytes) -> None:
     response = await lab.post("testapp", 0, body)
     assert response.code == 400
-    assert "must be JSON" in message(response)
+    assert "The request body is not" in message(response)
+    await assert_nothing_ran(lab, marker)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "expected"),
+    [
+        (b"[" * 100_000, 400, "nests deeper than"),
+        (b'{"args": ' * 1000 + b'""' + b"}" * 1000, 400, "nests deeper than"),
+        (b'{"args": "--logdir x", "env": {"A": NaN}}', 400, "NaN is not a JSON number"),
+        (b'{"args": "' + b"a" * (2 * 1024 * 1024) + b'"}', 413, "the most this route takes"),
+    ],
+    ids=["100,000 [", "1,000 nested objects", "NaN", "2 MiB body"],
+)
+async def test_a_hostile_body_is_refused_with_a_message(
+    lab: Lab, marker: Path, body: bytes, code: int, expected: str
+) -> None:
+    response = await lab.post("testapp", 0, body)
+    assert response.code == code
+    assert expected in message(response)
     await assert_nothing_ran(lab, marker)
 
 

@@ -220,3 +220,88 @@ async def test_consoles_opened_in_a_filesystem_run_in_its_folder(
     # then each runs in the browser's folder
     assert folder == str(work / "project")
     assert top == str(work)
+
+
+HOSTILE_BODIES = [
+    (b'{"filesystems": [{"name": "WORK", "url": "osfs:///\xff"}]}', 400, "not UTF-8"),
+    (b"[" * 100_000, 400, "nests deeper than"),
+    (
+        json.dumps({"filesystems": [{"name": "x\ud800", "url": "osfs:///tmp"}]}).encode(),
+        400,
+        "lone surrogate",
+    ),
+    (
+        json.dumps({"filesystems": [{"name": f"f{i}", "url": "osfs:///"} for i in range(101)]}),
+        400,
+        "the most one user may have is 100",
+    ),
+    (
+        json.dumps({"filesystems": [{"name": f"f{i}", "url": "osfs:///"} for i in range(100_000)]}),
+        413,
+        "the most this route takes",
+    ),
+]
+HOSTILE_IDS = ["invalid UTF-8", "100,000 [", "lone surrogate", "101 entries", "100,000 entries"]
+
+
+@pytest.mark.parametrize("route", ["validate", "mounts"])
+@pytest.mark.parametrize(("body", "code", "expected"), HOSTILE_BODIES, ids=HOSTILE_IDS)
+async def test_a_hostile_body_is_refused_and_nothing_is_mounted(
+    hpc_app: Any, jp_fetch: Any, work: Path, route: str, body: bytes, code: int, expected: str
+) -> None:
+    # given WORK mounted
+    await mount(jp_fetch, [{"name": "WORK", "url": f"osfs://{work}"}])
+    # when a hostile body comes, then it is refused with the reason
+    method = "POST" if route == "validate" else "PUT"
+    response = await jp_fetch(
+        "jupyterlab-hpc", "filesystems", route, method=method, body=body, raise_error=False
+    )
+    assert response.code == code
+    assert expected in json.loads(response.body)["message"]
+    # and what was mounted still is
+    listed = json.loads((await jp_fetch("jupyterlab-hpc", "filesystems")).body)
+    assert [fs["name"] for fs in listed["mounted"]] == ["WORK"]
+
+
+async def test_a_5000_character_url_is_refused_with_the_reason(
+    hpc_app: Any, jp_fetch: Any, work: Path
+) -> None:
+    entry = {"name": "long", "url": f"osfs://{work}/" + "a" * 5000}
+    code, answer = await send(
+        jp_fetch, "jupyterlab-hpc/filesystems/validate", "POST", {"filesystems": [entry]}
+    )
+    assert code == 200
+    [result] = answer["filesystems"]
+    assert result["valid"] is False
+    assert "the most is 4103" in result["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"type": "file", "format": "text", "content": "\xff"}', "not UTF-8"),
+        (b"[" * 100_000, "nests deeper than"),
+        (
+            json.dumps({"type": "file", "format": "text", "content": "a\udc00"}).encode(),
+            "lone surrogate",
+        ),
+    ],
+    ids=["invalid UTF-8", "100,000 [", "lone surrogate"],
+)
+async def test_a_hostile_save_in_a_filesystem_is_refused_and_writes_nothing(
+    hpc_app: Any, jp_fetch: Any, work: Path, body: bytes, expected: str
+) -> None:
+    await mount(jp_fetch, [{"name": "WORK", "url": f"osfs://{work}"}])
+    response = await jp_fetch(
+        "jupyterlab-hpc",
+        "filesystems",
+        "WORK",
+        "contents",
+        "saved.txt",
+        method="PUT",
+        body=body,
+        raise_error=False,
+    )
+    assert response.code == 400
+    assert expected in json.loads(response.body)["message"]
+    assert not (work / "saved.txt").exists()

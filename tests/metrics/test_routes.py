@@ -115,6 +115,26 @@ async def test_history_rejects_a_since_that_is_not_a_time(hpc_app: Any, jp_fetch
     assert error == load_golden("error.json")
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-13-01T00:00:00Z",
+        "9" * 5000,
+    ],
+    ids=["before year 1 in UTC", "after year 9999 in UTC", "month 13", "5000 digits"],
+)
+async def test_history_rejects_a_since_outside_the_calendar(
+    hpc_app: Any, jp_fetch: Any, since: str
+) -> None:
+    with pytest.raises(HTTPClientError) as raised:
+        await jp_fetch("jupyterlab-hpc", "metrics", "history", params={"since": since})
+    assert raised.value.code == 400
+    assert raised.value.response is not None
+    assert "since must be an ISO 8601 time" in json.loads(raised.value.response.body)["message"]
+
+
 @pytest.mark.parametrize("hpc_config", [{"HPCPower": {"sample_interval": 30}}])
 async def test_metrics_may_be_shared_by_tabs_until_the_next_sample(
     hpc_app: Any, jp_fetch: Any

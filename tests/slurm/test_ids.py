@@ -7,7 +7,7 @@ import pytest
 from jupyterlab_hpc.slurm.ids import InvalidJobId, check_job_id
 
 
-@pytest.mark.parametrize("text", ["1234", "1235_3", "1237+0", "0"])
+@pytest.mark.parametrize("text", ["1234", "1235_3", "1237+0", "0", "4294967294_4294967294"])
 def test_job_ids_slurm_prints_are_accepted(text: str) -> None:
     assert check_job_id(text) == text
 
@@ -27,6 +27,8 @@ def test_job_ids_slurm_prints_are_accepted(text: str) -> None:
         "+1",
         "١٢٣",  # Arabic-Indic digits: \d would take them, Slurm would not
         "all",
+        "1" * 11,  # more than a 32-bit id
+        "9" * 40,
     ],
 )
 def test_anything_else_is_refused_with_the_text_shown(text: str) -> None:

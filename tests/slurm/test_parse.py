@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from jupyterlab_hpc.slurm.parse import (
+    SqueueUnreadable,
     parse_duration,
     parse_key_values,
     parse_local_time,
@@ -106,6 +107,18 @@ def test_squeue_records_with_the_wrong_field_count_are_left_out() -> None:
     broken = squeue_line("8", "8", "a" + US + "b", "alice")
     assert [job["id"] for job in parse_squeue(broken + SQUEUE)] == ["4_[1-3]", "3", "5"]
     assert parse_squeue("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Slurm is down for maintenance\n", "JOBID PARTITION NAME USER ST\n  12 debug x alice R\n"],
+    ids=["a wrapper's message", "squeue's default format"],
+)
+def test_squeue_output_without_one_readable_job_is_unreadable_not_empty(text: str) -> None:
+    with pytest.raises(SqueueUnreadable, match="could not be read"):
+        parse_squeue(text)
+    # blank output is an empty queue
+    assert parse_squeue("\n \n") == []
 
 
 @pytest.mark.parametrize(

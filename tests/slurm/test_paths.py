@@ -94,3 +94,20 @@ def test_a_root_reached_through_a_link_gives_the_same_answers(root: Path, tmp_pa
     link.symlink_to(root)
     assert confine(link, "job.sh", kind="file") == (root / "job.sh").resolve()
     assert relative_to_root(link, os.path.join(root, "a.out")) == "a.out"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a" * 5000, "5000 characters long; the most is 4096"),
+        ("d/" + "n" * 256, "longer than 255 bytes"),
+        ("/".join(["b" * 254] * 16), "cannot be used: File name too long"),
+        ("job\ud800.sh", "lone surrogate"),
+    ],
+    ids=["5000 characters", "a 256-byte name", "too long under the root", "lone surrogate"],
+)
+def test_paths_no_file_system_can_hold_are_refused_with_the_reason(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(PathRejected, match=message):
+        confine(tmp_path, text, kind="file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -93,6 +94,36 @@ async def test_no_list_at_all_is_an_error_not_an_empty_list(
     commands.failure = DOWN
     with pytest.raises(QueueUnavailable, match="Unable to contact slurm controller"):
         await queue.jobs("mine")
+
+
+async def test_output_squeue_cannot_read_is_an_error_not_an_empty_list(
+    queue: JobQueue, commands: FakeCommands, clock: Clock
+) -> None:
+    # given squeue exiting 0 with something else than jobs
+    commands.output = "Slurm maintenance until 14:00\n"
+    with pytest.raises(QueueUnavailable, match=r"could not be read.*maintenance"):
+        await queue.jobs("all")
+    # and after a good list, the same makes it stale with the reason
+    commands.output = squeue_record("1", "alice")
+    clock.advance(4 * INTERVAL)
+    good = await queue.jobs("all")
+    commands.output = "Slurm maintenance until 14:00\n"
+    clock.advance(INTERVAL)
+    view = await queue.jobs("all")
+    assert (view.jobs, view.stale) == (good.jobs, True)
+    assert view.error is not None and "could not be read" in view.error
+
+
+async def test_each_list_is_serialised_once_and_matches_its_jobs(
+    queue: JobQueue, commands: FakeCommands
+) -> None:
+    every = await queue.jobs("all")
+    mine = await queue.jobs("mine")
+    assert json.loads(every.jobs_json) == every.jobs
+    assert json.loads(mine.jobs_json) == mine.jobs == [every.jobs[0]]
+    # the same text for every request until the next squeue
+    assert (await queue.jobs("all")).jobs_json is every.jobs_json
+    assert (await queue.jobs("mine")).jobs_json is mine.jobs_json
 
 
 async def test_failures_back_off_up_to_four_intervals_then_recover(

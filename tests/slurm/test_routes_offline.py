@@ -48,7 +48,7 @@ async def test_without_sacct_history_is_unavailable_with_the_reason(
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("not json", "Invalid JSON"),
+        ("not json", "not JSON"),
         ("[]", "Send either"),
         ('{"path": "../../etc/passwd"}', "outside the server's root"),
         ('{"path": 3}', "must be a string"),
