@@ -49,6 +49,20 @@ def load_document() -> dict[str, Any]:
     return yaml.safe_load(DOCUMENT.read_text("utf-8"))
 
 
+def resolved(node: Any, document: dict[str, Any]) -> Any:
+    """`node` with every local `$ref` replaced by what it points at."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return resolved(target, document)
+        return {key: resolved(value, document) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolved(item, document) for item in node]
+    return node
+
+
 def _server_config(base: Path, root: Path) -> dict[str, Any]:
     return {
         "ServerApp": {

@@ -16,7 +16,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 from tornado import web
 
-from tests.api.conftest import load_document
+from tests.api.conftest import load_document, resolved
 from tests.apps.conftest import TEST_APPS
 from tests.support import GOLDEN, load_golden
 
@@ -38,20 +38,6 @@ GOLDEN_OPERATIONS = {
     "slurm-submit.json": ("/jupyterlab-hpc/slurm/jobs", "post", "201"),
 }
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
-
-
-def resolved(node: Any, document: dict[str, Any]) -> Any:
-    """`node` with every local `$ref` replaced by what it points at."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            return resolved(target, document)
-        return {key: resolved(value, document) for key, value in node.items()}
-    if isinstance(node, list):
-        return [resolved(item, document) for item in node]
-    return node
 
 
 def response_schema(document: dict[str, Any], path: str, method: str, status: str) -> Any:
