@@ -20,6 +20,7 @@ class Family:
         self.pids = pids
         self.tag = tag
         self.known: dict[int, float] = {}
+        self.roles: dict[int, str] = {}
 
     def args(self, options: str = FULL) -> str:
         return f"{options} --pids {self.pids}"
@@ -32,6 +33,7 @@ class Family:
             if len(files) >= count:
                 for file in files:
                     pid = int(file.name)
+                    self.roles[pid] = file.read_text()
                     try:
                         self.known.setdefault(pid, psutil.Process(pid).create_time())
                     except psutil.NoSuchProcess:

@@ -37,9 +37,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-def note(pids: Path | None, pid: int) -> None:
+def note(pids: Path | None, pid: int, role: str) -> None:
     if pids is not None:
-        (pids / str(pid)).write_text(str(pid))
+        # Written aside, then renamed: a reader never sees an empty file.
+        (pids / f".{pid}").write_text(role)
+        os.rename(pids / f".{pid}", pids / str(pid))
 
 
 def sleep_forever() -> None:
@@ -62,12 +64,12 @@ def main() -> int:
         options.env.write_text(json.dumps(dict(os.environ)))
     if options.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    note(options.pids, os.getpid())
+    note(options.pids, os.getpid(), "app")
     if options.fork:
         child = os.fork()
         if child == 0:
             sleep_forever()
-        note(options.pids, child)
+        note(options.pids, child, "fork")
     if options.setsid_child:
         read, write = os.pipe()
         child = os.fork()
@@ -75,7 +77,7 @@ def main() -> int:
             os.setsid()
             os.execve(sys.executable, [sys.executable, "-c", SLEEP], {})
         os.close(write)
-        note(options.pids, child)
+        note(options.pids, child, "setsid-child")
         os.read(read, 1)  # its end closes at its exec: it runs with no environment now
         os.close(read)
     if options.daemon:
@@ -85,7 +87,7 @@ def main() -> int:
             os.close(read)
             os.setsid()
             if os.fork() == 0:
-                note(options.pids, os.getpid())
+                note(options.pids, os.getpid(), "daemon")
                 os.write(write, b"x")
                 sleep_forever()
             os._exit(0)

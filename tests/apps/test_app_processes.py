@@ -53,11 +53,12 @@ async def test_an_app_that_exits_by_itself_leaves_no_process(
     # init when the app exits) and a daemon
     launched = await lab.launch("familyapp", 0, family.args("--fork --setsid-child --daemon"))
     await lab.wait_state("familyapp", 0)
-    members = family.wait_started()
+    family.wait_started()
+    children = {pid for pid, role in family.roles.items() if role in ("fork", "setsid-child")}
     # (once the server has seen its children: it looks every second)
     process = hpc_app.app_manager.get("familyapp", 0).process
     deadline = time.monotonic() + DEADLINE_S
-    while not set(members) <= set(process.seen) and time.monotonic() < deadline:
+    while not children <= set(process.seen) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     # when the app's own process ends (here: killed from outside)
     os.kill(launched["pid"], signal.SIGKILL)
