@@ -20,6 +20,7 @@ from .apps.instances import AppManager
 from .apps.proxy import app_proxy_routes, server_proxy_routes
 from .apps.routes import apps_routes
 from .banner.config import HPCBanner, HPCSandbox
+from .config_errors import stop_on_config_error
 from .emissions.config import HPCEmissions
 from .emissions.factor import FactorSource, factor_source_from_config
 from .emissions.integrator import EmissionsAccount
@@ -74,14 +75,18 @@ class HPCApp(ExtensionApp):
         """Read the configurables; build the one sampler and the one job queue of this server."""
         # parent=self: the ExtensionApp holds the ServerApp's whole config (config files and
         # command line), so c.HPCMemory.* set anywhere reaches these objects.
-        self.memory_config = HPCMemory(parent=self)
-        self.power_config = HPCPower(parent=self)
-        self.emissions_config = HPCEmissions(parent=self)
-        self.slurm_config = HPCSlurm(parent=self)
-        self.apps_config = HPCApps(parent=self)
+        # A mistake in them stops the server, naming the setting (jupyter_server would serve
+        # on without the extension, every route of ours a 404).
+        with stop_on_config_error(self):
+            self.memory_config = HPCMemory(parent=self)
+            self.power_config = HPCPower(parent=self)
+            self.emissions_config = HPCEmissions(parent=self)
+            self.slurm_config = HPCSlurm(parent=self)
+            self.apps_config = HPCApps(parent=self)
+            self.filesystems_config = HPCFilesystems(parent=self)
+            self.banner_config = HPCBanner(parent=self)
+            self.sandbox_config = HPCSandbox(parent=self)
         self._initialize_filesystems()
-        self.banner_config = HPCBanner(parent=self)
-        self.sandbox_config = HPCSandbox(parent=self)
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
@@ -139,7 +144,6 @@ class HPCApp(ExtensionApp):
 
     def _initialize_filesystems(self) -> None:
         """The user's mounted filesystems, and kernels of their notebooks started in them."""
-        self.filesystems_config = HPCFilesystems(parent=self)
         self.mounts = Mounts(
             self.filesystems_config.allowed_roots,
             contents_manager_factory(self.serverapp),
