@@ -102,6 +102,9 @@ CHECKS = (
 )
 
 
+# One pytest item runs every operation: more than pytest's default timeout may be needed on a
+# loaded machine (about 1 to 3 minutes is usual).
+@pytest.mark.timeout(900)
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
