@@ -35,5 +35,7 @@ module.exports = {
     '<rootDir>/bench'
   ],
   testRegex: 'src/.*/.*.spec.ts[x]?$',
+  // Above the deadline of src/__tests__/wait.ts, so that a wait that fails says why.
+  testTimeout: 60 * 1000,
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };

@@ -3,7 +3,8 @@ import { waitForDialog } from '@jupyterlab/testutils';
 import { HPCRequestError } from '../../api/client';
 import { parsePort, showDashboardDialog } from '../../apps/dashboards';
 import * as fakes from '../fakes';
-import { fakeWindowOpen, find, opener, settle, trans, type } from './utils';
+import { fakeWindowOpen, find, opener, trans, type } from './utils';
+import { settle, waitFor } from '../wait';
 
 describe('parsePort', () => {
   it('takes whole numbers from 1 to 65535 only', () => {
@@ -63,8 +64,9 @@ describe('the dashboard dialog', () => {
 
     // A port out of range is refused before any request
     type(port(), '70000');
-    await settle();
-    expect(port().getAttribute('aria-invalid')).toBe('true');
+    await waitFor(() => {
+      expect(port().getAttribute('aria-invalid')).toBe('true');
+    });
     await clickOpen();
     expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(
       'The port is a whole number from 1 to 65535.'

@@ -15,11 +15,11 @@ import {
   instance,
   opener,
   runningModel,
-  settle,
   tensorboard,
   trans,
   type
 } from './utils';
+import { settle, waitFor } from '../wait';
 
 /** The open dialog; the test fails without one. */
 const dialog = () => document.querySelector<HTMLElement>('.jp-Dialog')!;
@@ -164,12 +164,13 @@ describe('the launch dialog', () => {
     );
     expect(argsField().value).toBe('--logdir runs/b --port 0');
     endpoint(0).querySelector('input')!.click();
-    await settle();
-    expect(argsField().value).toBe('--logdir runs/a');
-    expect(client.launched.map(r => r.args)).toEqual([
-      '--logdir runs/a',
-      '--logdir runs/b --port 0'
-    ]);
+    await waitFor(() => {
+      expect(argsField().value).toBe('--logdir runs/a');
+      expect(client.launched.map(r => r.args)).toEqual([
+        '--logdir runs/a',
+        '--logdir runs/b --port 0'
+      ]);
+    });
     dialog().querySelector<HTMLButtonElement>('.jp-mod-reject')!.click();
     await done;
   });
@@ -273,8 +274,9 @@ describe('the launch dialog', () => {
     remove.dispatchEvent(
       new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })
     );
-    await settle();
-    expect(envRows()).toEqual([]);
+    await waitFor(() => {
+      expect(envRows()).toEqual([]);
+    });
     await clickLaunch();
     await done;
     expect(client.launched).toEqual([{ args: '', env: {} }]);

@@ -11,11 +11,11 @@ import {
   instance,
   opener,
   runningModel,
-  settle,
   shown,
   tensorboard,
   trans
 } from './utils';
+import { settle, waitFor } from '../wait';
 
 /** Twenty lines of output, the last ones saying why the app stopped. */
 // As the server writes it: its own header lines, then the app's output.
@@ -89,10 +89,11 @@ describe('AppLaunches', () => {
     const result = await pending;
     expect(result.accepted).toBe(true);
     expect(client.launched).toEqual([{ args: '--logdir runs', env: {} }]);
-    await settle();
-    expect(shown().map(n => [n.type, n.message])).toEqual([
-      ['in-progress', 'Starting TensorBoard on endpoint 0…']
-    ]);
+    await waitFor(() => {
+      expect(shown().map(n => [n.type, n.message])).toEqual([
+        ['in-progress', 'Starting TensorBoard on endpoint 0…']
+      ]);
+    });
 
     // And once the app answers, the tab shows it
     await expect(result.done).resolves.toBe('running');

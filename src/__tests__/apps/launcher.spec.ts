@@ -10,7 +10,8 @@ import { CommandIDs, launcherPlugin } from '../../launcher/plugin';
 import { categoryRanks, DEFAULT_CATEGORIES } from '../../launcher/ranks';
 import { sanitizeSvg, tileIcon } from '../../launcher/icons';
 import * as fakes from '../fakes';
-import { settle } from '../slurm/utils';
+import {} from '../slurm/utils';
+import { settle, waitFor } from '../wait';
 
 /** A launcher widget over a model, with one command per tile. */
 function drawLauncher(model: LauncherModel, commands: CommandRegistry) {
@@ -112,12 +113,12 @@ describe('HPCLauncher', () => {
 
     launcher.add({ command: 'slurm', category: 'HPC Tools' });
     await expect(launcher.catalogue).resolves.toBeNull();
-    await settle();
-
-    expect(model.add).toHaveBeenCalledWith({
-      command: 'slurm',
-      category: 'HPC Tools',
-      categoryRank: categoryRanks(DEFAULT_CATEGORIES).get('HPC Tools')
+    await waitFor(() => {
+      expect(model.add).toHaveBeenCalledWith({
+        command: 'slurm',
+        category: 'HPC Tools',
+        categoryRank: categoryRanks(DEFAULT_CATEGORIES).get('HPC Tools')
+      });
     });
   });
 
@@ -130,9 +131,9 @@ describe('HPCLauncher', () => {
 
     launcher.add({ command: 'x', category: 'Applications' }).dispose();
     await launcher.catalogue;
-    await settle();
-
-    expect(model.add).not.toHaveBeenCalled();
+    await waitFor(() => {
+      expect(model.add).not.toHaveBeenCalled();
+    });
   });
 });
 
@@ -187,10 +188,10 @@ describe('tile icons', () => {
       'app-test',
       '/jupyterlab-hpc/apps/icons/t.svg'
     );
-    await settle();
-
-    expect(icon.svgstr).toContain('<circle r="4"');
-    expect(icon.svgstr).not.toMatch(/onload|script/);
+    await waitFor(() => {
+      expect(icon.svgstr).toContain('<circle r="4"');
+      expect(icon.svgstr).not.toMatch(/onload|script/);
+    });
   });
 
   it('embed an icon the client may not read as an image', async () => {
@@ -202,9 +203,9 @@ describe('tile icons', () => {
       'app-remote',
       'https://cdn.example.org/a.svg'
     );
-    await settle();
-
-    expect(icon.svgstr).toContain('href="https://cdn.example.org/a.svg"');
+    await waitFor(() => {
+      expect(icon.svgstr).toContain('href="https://cdn.example.org/a.svg"');
+    });
   });
 
   it('refuse text that is not SVG', () => {

@@ -12,7 +12,8 @@ import { RunningAppsManager } from '../../apps/running';
 import { HPCLauncher } from '../../launcher/launcher';
 import { categoryRanks, DEFAULT_CATEGORIES } from '../../launcher/ranks';
 import * as fakes from '../fakes';
-import { find, settle } from './utils';
+import { find } from './utils';
+import { settle, waitFor } from '../wait';
 
 describe('appsPlugin', () => {
   let client: fakes.FakeClient;
@@ -86,8 +87,11 @@ describe('appsPlugin', () => {
       /^code-server is not installed in this environment/
     );
     dialog.querySelector<HTMLButtonElement>('.jp-mod-accept')!.click();
-    await settle();
-    expect(client.appCalls.some(call => call.startsWith('launch'))).toBe(false);
+    await waitFor(() => {
+      expect(client.appCalls.some(call => call.startsWith('launch'))).toBe(
+        false
+      );
+    });
   });
 
   it('adds the Applications section to the Running panel', () => {
@@ -116,8 +120,9 @@ describe('appsPlugin', () => {
       name: 'tensorboard',
       endpoint: 0
     });
-    await settle();
-    expect(shell.add).toHaveBeenCalledTimes(1);
-    expect(text()).toContain('out of memory');
+    await waitFor(() => {
+      expect(shell.add).toHaveBeenCalledTimes(1);
+      expect(text()).toContain('out of memory');
+    });
   });
 });

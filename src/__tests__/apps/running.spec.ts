@@ -5,7 +5,8 @@ import { appIcon } from '../../launcher/icons';
 import { RunningAppsModel, WATCH_INTERVAL } from '../../apps/model';
 import { RunningAppsManager } from '../../apps/running';
 import * as fakes from '../fakes';
-import { instance, runningModel, settle, shown, trans } from './utils';
+import { instance, runningModel, shown, trans } from './utils';
+import { settle, waitFor } from '../wait';
 
 describe('RunningAppsManager', () => {
   let client: fakes.FakeClient;
@@ -79,16 +80,18 @@ describe('RunningAppsManager', () => {
     const [first] = manager.running({ mode: 'list' });
 
     first.shutdown!();
-    await settle();
-    expect(client.appCalls).toContain('stop tensorboard 0');
-    expect(manager.running({ mode: 'list' }).map(i => i.label())).toEqual([
-      'TensorBoard · 1'
-    ]);
+    await waitFor(() => {
+      expect(client.appCalls).toContain('stop tensorboard 0');
+      expect(manager.running({ mode: 'list' }).map(i => i.label())).toEqual([
+        'TensorBoard · 1'
+      ]);
+    });
 
     manager.shutdownAll();
-    await settle();
-    expect(client.appCalls).toContain('stop tensorboard 1');
-    expect(manager.running({ mode: 'list' })).toEqual([]);
+    await waitFor(() => {
+      expect(client.appCalls).toContain('stop tensorboard 1');
+      expect(manager.running({ mode: 'list' })).toEqual([]);
+    });
   });
 
   it("says why a shutdown failed, in the server's words", async () => {
@@ -110,8 +113,9 @@ describe('RunningAppsModel', () => {
     const client = new fakes.FakeClient();
     let shownPanel = false;
     const model = new RunningAppsModel({ client, isShown: () => shownPanel });
-    await settle();
-    expect(client.appCalls).toEqual([]);
+    await waitFor(() => {
+      expect(client.appCalls).toEqual([]);
+    });
 
     const watching = model.watch();
     await new Promise(resolve => setTimeout(resolve, 700));
@@ -126,8 +130,9 @@ describe('RunningAppsModel', () => {
     expect(client.appCalls.length).toBeLessThanOrEqual(count + 1);
     shownPanel = true;
     await model.refresh();
-    await settle();
-    expect(model.find('tensorboard', 0)?.state).toBe('running');
+    await waitFor(() => {
+      expect(model.find('tensorboard', 0)?.state).toBe('running');
+    });
     model.dispose();
   });
 });

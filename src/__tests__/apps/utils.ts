@@ -7,7 +7,7 @@ import { AppOpener, OpenIn } from '../../apps/opener';
 import * as fakes from '../fakes';
 import { trans } from '../slurm/utils';
 
-export { find, settle, trans, type } from '../slurm/utils';
+export { find, trans, type } from '../slurm/utils';
 
 /** The notifications shown, oldest first. */
 export const shown = (): Notification.INotification[] =>

@@ -7,8 +7,7 @@ import { EmissionsMeterModel } from '../../emissions/model';
 import { EmissionsMeter } from '../../emissions/widget';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
-
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+import { flush, rendered } from '../wait';
 
 describe('formatGrams', () => {
   it('moves from g to kg to t as the total grows', () => {
@@ -32,8 +31,7 @@ describe('EmissionsMeter', () => {
     client.next = async () => snapshot;
     await metrics.refresh();
     await flush();
-    meter.update();
-    await flush();
+    await rendered(meter);
   }
 
   beforeEach(() => {

@@ -7,8 +7,8 @@ import { HistoryChart, MARGIN } from '../../history/chart';
 import { formatClock } from '../../history/format';
 import { IHistoryPoint } from '../../history/model';
 import { niceTicks, runs, timeTicks } from '../../history/scales';
+import { rendered } from '../wait';
 
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 const trans = nullTranslator.load('jupyterlab_hpc');
 const START = Date.UTC(2026, 10, 23, 9, 0, 0);
 const WIDTH = 600;
@@ -39,7 +39,7 @@ function subpaths(d: string): number[][] {
 }
 
 describe('HistoryChart', () => {
-  let widget: Widget;
+  let widget: ReactWidget;
 
   /** Render the chart at 600 × 300. */
   async function render(data: IHistoryPoint[]): Promise<HTMLElement> {
@@ -47,7 +47,7 @@ describe('HistoryChart', () => {
       <HistoryChart points={data} trans={trans} width={WIDTH} height={HEIGHT} />
     );
     Widget.attach(widget, document.body);
-    await flush();
+    await rendered(widget);
     return widget.node;
   }
 

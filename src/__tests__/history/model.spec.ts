@@ -3,8 +3,7 @@ import { IHistory, IMetrics } from '../../api/types';
 import { HistoryModel } from '../../history/model';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
-
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+import { flush, waitFor } from '../wait';
 
 /** A metrics snapshot taken at `time` with these readings. */
 function snapshot(
@@ -98,8 +97,9 @@ describe('HistoryModel', () => {
     await poll(snapshot('2026-11-23T09:00:01.000Z', 99, null, 11));
     client.next = () => Promise.reject(new Error('server went away'));
     await metrics.refresh();
-    await flush();
-    expect(metrics.error).not.toBeNull();
+    await waitFor(() => {
+      expect(metrics.error).not.toBeNull();
+    });
 
     expect(model.points.map(point => point.cpu)).toEqual([40, 41]);
     expect(changed).not.toHaveBeenCalled();

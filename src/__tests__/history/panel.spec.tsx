@@ -11,8 +11,8 @@ import { HistoryPanel } from '../../history/panel';
 import { CommandIDs, historyPlugin } from '../../history/plugin';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
+import { rendered, waitFor } from '../wait';
 
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 const trans = nullTranslator.load('jupyterlab_hpc');
 
 /** A history of samples 5 s apart, each `[cpu, gpu, co2]`. */
@@ -48,7 +48,7 @@ describe('HistoryPanel', () => {
     panel = new HistoryPanel({ model, trans });
     Widget.attach(panel, document.body);
     await model.load();
-    await flush();
+    await rendered(panel);
   }
 
   beforeEach(() => {
@@ -126,12 +126,11 @@ describe('HistoryPanel', () => {
     panel.node
       .querySelector<HTMLButtonElement>('.jp-hpc-History-retry')!
       .click();
-    await flush();
-    await flush();
-
-    expect(history).toHaveBeenCalledTimes(2);
-    expect(panel.node.querySelector('.jp-hpc-History-error')).toBeNull();
-    expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power40 W');
+    await waitFor(() => {
+      expect(history).toHaveBeenCalledTimes(2);
+      expect(panel.node.querySelector('.jp-hpc-History-error')).toBeNull();
+      expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power40 W');
+    });
   });
 
   it('says it is loading until the history comes', async () => {
@@ -140,12 +139,12 @@ describe('HistoryPanel', () => {
     panel = new HistoryPanel({ model, trans });
     Widget.attach(panel, document.body);
     void model.load();
-    await flush();
-
-    expect(text(panel.node, 'jp-hpc-History-status')).toBe(
-      'Loading the history…'
-    );
-    expect(panel.node.querySelector('.jp-hpc-History-empty')).toBeNull();
+    await waitFor(() => {
+      expect(text(panel.node, 'jp-hpc-History-status')).toBe(
+        'Loading the history…'
+      );
+      expect(panel.node.querySelector('.jp-hpc-History-empty')).toBeNull();
+    });
   });
 
   it('disposes its model when closed', async () => {

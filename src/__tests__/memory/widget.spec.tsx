@@ -6,8 +6,8 @@ import { MemoryMeterModel } from '../../memory/model';
 import { MemoryMeter } from '../../memory/widget';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
+import { flush, rendered, waitFor } from '../wait';
 
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 const GiB = 1024 ** 3;
 
 describe('formatUsage', () => {
@@ -34,8 +34,7 @@ describe('MemoryMeter', () => {
     client.next = async () => answer;
     await metrics.refresh();
     await flush();
-    meter.update();
-    await flush();
+    await rendered(meter);
   }
 
   beforeEach(() => {
@@ -78,9 +77,9 @@ describe('MemoryMeter', () => {
 
     model.warnFraction = 0.5;
     meter.update();
-    await flush();
-
-    expect(meter.node.classList.contains('jp-mod-warn')).toBe(true);
+    await waitFor(() => {
+      expect(meter.node.classList.contains('jp-mod-warn')).toBe(true);
+    });
   });
 
   it('says when the limit is only the node RAM', async () => {
@@ -103,9 +102,9 @@ describe('MemoryMeter', () => {
   it('is unavailable when the server extension never answered', async () => {
     client.next = () => Promise.reject(new Error('404 Not Found'));
     await metrics.refresh();
-    await flush();
-
-    expect(model.available).toBe(false);
+    await waitFor(() => {
+      expect(model.available).toBe(false);
+    });
   });
 
   it('signals the status bar when availability changes', async () => {
@@ -123,10 +122,10 @@ describe('MemoryMeter', () => {
     await metrics.refresh();
     await flush();
     meter.update();
-    await flush();
-
-    expect(meter.node.classList.contains('jp-mod-stale')).toBe(true);
-    expect(meter.node.title).toContain('server went away');
-    expect(meter.node.textContent).toContain('GB');
+    await waitFor(() => {
+      expect(meter.node.classList.contains('jp-mod-stale')).toBe(true);
+      expect(meter.node.title).toContain('server went away');
+      expect(meter.node.textContent).toContain('GB');
+    });
   });
 });

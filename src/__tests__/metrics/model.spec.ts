@@ -1,8 +1,8 @@
 import { MAX_BACKOFF, MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
+import { waitFor } from '../wait';
 
 /** Resolve after the promise queue has drained. */
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe('MetricsModel', () => {
   let client: fakes.FakeClient;
@@ -60,15 +60,16 @@ describe('MetricsModel', () => {
   it('keeps the last snapshot, marked stale, when a later poll fails', async () => {
     model = new MetricsModel({ client, standby: 'never', auto: false });
     await model.refresh();
-    await flush();
-    expect(model.metrics).not.toBeNull();
+    await waitFor(() => {
+      expect(model.metrics).not.toBeNull();
+    });
 
     client.next = () => Promise.reject(new Error('offline'));
     await model.refresh();
-    await flush();
-
-    expect(model.metrics?.memory.limit_bytes).toBe(5368709120);
-    expect(model.stale).toBe(true);
+    await waitFor(() => {
+      expect(model.metrics?.memory.limit_bytes).toBe(5368709120);
+      expect(model.stale).toBe(true);
+    });
   });
 
   it('stops polling when disposed', async () => {

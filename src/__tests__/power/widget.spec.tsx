@@ -7,8 +7,8 @@ import { formatPower, formatWatts } from '../../power/format';
 import { PowerMeterModel } from '../../power/model';
 import { CpuPowerMeter, GpuPowerMeter } from '../../power/widget';
 import * as fakes from '../fakes';
+import { flush, rendered } from '../wait';
 
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 const trans = nullTranslator.load('jupyterlab_hpc');
 
 describe('formatPower', () => {
@@ -51,12 +51,6 @@ describe('power meters', () => {
     return { model, widget };
   }
 
-  /** Render now and wait for React. */
-  async function render(widget: Widget) {
-    widget.update();
-    await flush();
-  }
-
   beforeEach(() => {
     client = new fakes.FakeClient();
     metrics = new MetricsModel({ client, auto: false, standby: 'never' });
@@ -70,7 +64,7 @@ describe('power meters', () => {
   it("shows this server's CPU watts against the packages' limit", async () => {
     const { widget } = meter('cpu_power');
     await answer(() => undefined);
-    await render(widget);
+    await rendered(widget);
 
     expect(widget.node.textContent).toBe('CPU45 / 120 W');
     expect(widget.node.title).toContain(
@@ -82,7 +76,7 @@ describe('power meters', () => {
   it("shows the job's GPUs with one tooltip line each", async () => {
     const { widget } = meter('gpu_power');
     await answer(() => undefined);
-    await render(widget);
+    await rendered(widget);
 
     expect(widget.node.textContent).toBe('GPU514 / 1350 W');
     expect(widget.node.title).toContain(
@@ -103,7 +97,7 @@ describe('power meters', () => {
         reason: 'No GPU is allocated to this job.'
       };
     });
-    await render(widget);
+    await rendered(widget);
 
     expect(model.available).toBe(false);
     expect(widget.node.textContent).toBe('');
@@ -114,7 +108,7 @@ describe('power meters', () => {
     await answer(m => {
       m.cpu_power.watts = 115;
     });
-    await render(widget);
+    await rendered(widget);
 
     expect(widget.node.classList.contains('jp-mod-warn')).toBe(true);
   });
@@ -123,7 +117,7 @@ describe('power meters', () => {
     const opened = jest.fn();
     const { widget } = meter('cpu_power', opened);
     await answer(() => undefined);
-    await render(widget);
+    await rendered(widget);
 
     expect(widget.node.getAttribute('role')).toBe('button');
     widget.node.click();

@@ -10,7 +10,8 @@ import { confirmCancel, showJobDetails } from '../../slurm/dialogs';
 import { SlurmPanel } from '../../slurm/panel';
 import { job, JOBS } from './contract';
 import * as fakes from '../fakes';
-import { copy, find, openPanel, select, settle, trans } from './utils';
+import { clickEnabled, copy, find, openPanel, select, trans } from './utils';
+import { flush, waitFor } from '../wait';
 
 /** The messages of the notifications shown, oldest first. */
 const messages = () =>
@@ -39,15 +40,16 @@ describe('Cancelling jobs', () => {
 
     select(panel, '1234');
     select(panel, '1236_[1-3]');
-    await settle();
-    find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-cancel').click();
-    await settle();
-
-    expect(confirm).toHaveBeenCalledTimes(1);
-    expect(confirm.mock.calls[0][0].map(job => job.id)).toEqual([
-      '1234',
-      '1236_[1-3]'
-    ]);
+    await clickEnabled(panel, 'jp-hpc-SlurmPanel-cancel');
+    await waitFor(() => {
+      expect(confirm).toHaveBeenCalledTimes(1);
+      expect(confirm.mock.calls[0][0].map(job => job.id)).toEqual([
+        '1234',
+        '1236_[1-3]'
+      ]);
+    });
+    // once the queue was read again after the cancels
+    await waitFor(() => client.jobsCalls.length > before);
     // The pending array range is cancelled task by task: its running tasks stay.
     expect(client.actions.sort()).toEqual([
       'cancel 1234',
@@ -55,20 +57,22 @@ describe('Cancelling jobs', () => {
       'cancel 1236_2',
       'cancel 1236_3'
     ]);
-    expect(messages()).toContain('Cancel requested for 2 jobs');
+    await waitFor(() =>
+      expect(messages()).toContain('Cancel requested for 2 jobs')
+    );
     expect(client.jobsCalls.length).toBe(before + 1);
     // The rows stay until Slurm says they are gone.
     expect(panel.node.querySelector('[data-job-id="1234"]')).not.toBeNull();
   });
 
   it('cancels nothing when the user says no', async () => {
-    ({ panel } = await openPanel(client, async () => false));
+    const refuse = jest.fn(async () => false);
+    ({ panel } = await openPanel(client, refuse));
 
     select(panel, '1234');
-    await settle();
-    find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-cancel').click();
-    await settle();
-
+    await clickEnabled(panel, 'jp-hpc-SlurmPanel-cancel');
+    await waitFor(() => expect(refuse).toHaveBeenCalledTimes(1));
+    await flush();
     expect(client.actions).toEqual([]);
     expect(messages()).toEqual([]);
   });
@@ -83,14 +87,13 @@ describe('Cancelling jobs', () => {
 
     select(panel, '1234');
     select(panel, '1237');
-    await settle();
-    find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-cancel').click();
-    await settle();
-
-    expect(messages()).toEqual([
-      'Cancel requested for 1 job',
-      '1 of 2 jobs could not be cancelled: 1237: Access/permission denied for job 1237'
-    ]);
+    await clickEnabled(panel, 'jp-hpc-SlurmPanel-cancel');
+    await waitFor(() => {
+      expect(messages()).toEqual([
+        'Cancel requested for 1 job',
+        '1 of 2 jobs could not be cancelled: 1237: Access/permission denied for job 1237'
+      ]);
+    });
   });
 
   it('holds only pending jobs and releases only held ones', async () => {
@@ -102,28 +105,29 @@ describe('Cancelling jobs', () => {
     );
 
     select(panel, '1234');
-    await settle();
-    expect(hold.disabled).toBe(true);
-    expect(release.disabled).toBe(true);
+    await waitFor(() => {
+      expect(hold.disabled).toBe(true);
+      expect(release.disabled).toBe(true);
+    });
 
     select(panel, '1236_[1-3]');
     select(panel, '1237');
-    await settle();
+    await waitFor(() => !hold.disabled);
     hold.click();
-    await settle();
+    await waitFor(() => client.actions.length === 3 && !release.disabled);
     release.click();
-    await settle();
-
-    expect(client.actions).toEqual([
-      'hold 1236_1',
-      'hold 1236_2',
-      'hold 1236_3',
-      'release 1237'
-    ]);
-    expect(messages()).toEqual([
-      'Hold requested for 1 job',
-      'Release requested for 1 job'
-    ]);
+    await waitFor(() => {
+      expect(client.actions).toEqual([
+        'hold 1236_1',
+        'hold 1236_2',
+        'hold 1236_3',
+        'release 1237'
+      ]);
+      expect(messages()).toEqual([
+        'Hold requested for 1 job',
+        'Release requested for 1 job'
+      ]);
+    });
   });
 
   it("offers no action on other users' jobs", async () => {
@@ -136,14 +140,15 @@ describe('Cancelling jobs', () => {
     ({ panel } = await openPanel(client));
 
     select(panel, '9');
-    await settle();
-
-    expect(
-      find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-cancel').disabled
-    ).toBe(true);
-    expect(
-      find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-details').disabled
-    ).toBe(false);
+    await waitFor(() => {
+      expect(
+        find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-cancel').disabled
+      ).toBe(true);
+      expect(
+        find<HTMLButtonElement>(panel.node, 'jp-hpc-SlurmPanel-details')
+          .disabled
+      ).toBe(false);
+    });
   });
 });
 

@@ -2,12 +2,11 @@ import { HPCRequestError } from '../../api/client';
 import { ISlurmJobs } from '../../api/types';
 import { MIN_INTERVAL, SlurmQueueModel } from '../../slurm/model';
 import * as fakes from '../fakes';
+import { flush, waitFor } from '../wait';
 
 /** Resolve after the promise queue has drained. */
-const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
 /** Resolve after a poll tick scheduled "now" (an animation frame) has run. */
-const settle = () => new Promise(resolve => setTimeout(resolve, 50));
 
 /** The error the server answers with the controller down and no data. */
 const unavailable = () =>
@@ -64,9 +63,9 @@ describe('SlurmQueueModel', () => {
     model = new SlurmQueueModel({ client, standby: 'never', auto: false });
 
     await model.refresh();
-    await flush();
-
-    expect(model.poll.frequency.interval).toBe(MIN_INTERVAL);
+    await waitFor(() => {
+      expect(model.poll.frequency.interval).toBe(MIN_INTERVAL);
+    });
   });
 
   it('makes no request while it stands by (panel closed)', async () => {
@@ -89,14 +88,14 @@ describe('SlurmQueueModel', () => {
     model = new SlurmQueueModel({ client, standby: 'never', auto: false });
 
     await model.refresh();
-    await flush();
-
-    expect(model.status).toBe('ready');
-    expect(model.stale).toBe(true);
-    expect(model.staleMessage).toBe(
-      'squeue: error: Unable to contact slurm controller'
-    );
-    expect(model.fetchedAt?.toISOString()).toBe(stale.fetched_at);
+    await waitFor(() => {
+      expect(model.status).toBe('ready');
+      expect(model.stale).toBe(true);
+      expect(model.staleMessage).toBe(
+        'squeue: error: Unable to contact slurm controller'
+      );
+      expect(model.fetchedAt?.toISOString()).toBe(stale.fetched_at);
+    });
   });
 
   it('keeps the last jobs, marked stale, when a later request fails', async () => {
@@ -106,12 +105,12 @@ describe('SlurmQueueModel', () => {
 
     client.nextJobs = () => Promise.reject(new Error('offline'));
     await model.refresh();
-    await flush();
-
-    expect(model.status).toBe('ready');
-    expect(model.jobs.length).toBe(fakes.slurmJobs().jobs.length);
-    expect(model.stale).toBe(true);
-    expect(model.staleMessage).toBe('offline');
+    await waitFor(() => {
+      expect(model.status).toBe('ready');
+      expect(model.jobs.length).toBe(fakes.slurmJobs().jobs.length);
+      expect(model.stale).toBe(true);
+      expect(model.staleMessage).toBe('offline');
+    });
   });
 
   it('is in error, with no jobs, when the first answer is a 503', async () => {
@@ -146,15 +145,16 @@ describe('SlurmQueueModel', () => {
     client.nextJobs = () => new Promise(resolve => (answer = resolve));
 
     model.scope = 'all';
-    await settle();
-
-    expect(model.status).toBe('loading');
-    expect(model.jobs).toHaveLength(0);
-    expect(client.jobsCalls).toEqual(['mine', 'all']);
+    await waitFor(() => {
+      expect(model.status).toBe('loading');
+      expect(model.jobs).toHaveLength(0);
+      expect(client.jobsCalls).toEqual(['mine', 'all']);
+    });
 
     answer({ ...fakes.slurmJobs(), scope: 'all' });
-    await flush();
-    expect(model.status).toBe('ready');
+    await waitFor(() => {
+      expect(model.status).toBe('ready');
+    });
   });
 
   it('drops a late answer for the scope the user left', async () => {
@@ -168,8 +168,8 @@ describe('SlurmQueueModel', () => {
     model.scope = 'all';
     await flush();
     first({ ...fakes.slurmJobs(), scope: 'mine' });
-    await flush();
-
-    expect(model.data).toBeNull();
+    await waitFor(() => {
+      expect(model.data).toBeNull();
+    });
   });
 });

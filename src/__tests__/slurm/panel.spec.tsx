@@ -2,7 +2,8 @@ import { HPCRequestError } from '../../api/client';
 import { SlurmPanel } from '../../slurm/panel';
 import { job, JOBS } from './contract';
 import * as fakes from '../fakes';
-import { copy, find, ids, openPanel, rows, settle, type } from './utils';
+import { copy, find, ids, openPanel, rows, type } from './utils';
+import { waitFor } from '../wait';
 
 describe('SlurmPanel', () => {
   let client: fakes.FakeClient;
@@ -106,17 +107,19 @@ describe('SlurmPanel', () => {
       find(panel.node, 'jp-hpc-SlurmTable-id').getAttribute('aria-sort')
     ).toBe('ascending');
     button.click();
-    await settle();
-    expect(ids(panel)).toEqual(byName(true));
-    expect(header.getAttribute('aria-sort')).toBe('ascending');
+    await waitFor(() => {
+      expect(ids(panel)).toEqual(byName(true));
+      expect(header.getAttribute('aria-sort')).toBe('ascending');
+    });
 
     button.click();
-    await settle();
-    expect(ids(panel)).toEqual(byName(false));
-    expect(header.getAttribute('aria-sort')).toBe('descending');
-    expect(
-      find(panel.node, 'jp-hpc-SlurmTable-id').getAttribute('aria-sort')
-    ).toBe('none');
+    await waitFor(() => {
+      expect(ids(panel)).toEqual(byName(false));
+      expect(header.getAttribute('aria-sort')).toBe('descending');
+      expect(
+        find(panel.node, 'jp-hpc-SlurmTable-id').getAttribute('aria-sort')
+      ).toBe('none');
+    });
   });
 
   it('filters on id, name, state, partition and reason', async () => {
@@ -127,19 +130,22 @@ describe('SlurmPanel', () => {
     );
 
     type(filter, 'jobheld');
-    await settle();
-    expect(ids(panel)).toEqual(['1237']);
+    await waitFor(() => {
+      expect(ids(panel)).toEqual(['1237']);
+    });
 
     type(filter, '1236_[');
-    await settle();
-    expect(ids(panel)).toEqual(['1236_[1-3]']);
+    await waitFor(() => {
+      expect(ids(panel)).toEqual(['1236_[1-3]']);
+    });
 
     type(filter, 'no such job');
-    await settle();
-    expect(rows(panel)).toHaveLength(0);
-    expect(find(panel.node, 'jp-hpc-SlurmPanel-empty').textContent).toBe(
-      'No jobs match the filter.'
-    );
+    await waitFor(() => {
+      expect(rows(panel)).toHaveLength(0);
+      expect(find(panel.node, 'jp-hpc-SlurmPanel-empty').textContent).toBe(
+        'No jobs match the filter.'
+      );
+    });
   });
 
   it('says so when the queue is empty', async () => {
@@ -175,11 +181,11 @@ describe('SlurmPanel', () => {
     expect(panel.node.querySelector('.jp-hpc-SlurmTable')).toBeNull();
 
     find<HTMLButtonElement>(error, 'jp-hpc-SlurmPanel-retry').click();
-    await settle();
-
-    expect(calls).toHaveBeenCalledTimes(2);
-    expect(panel.node.querySelector('.jp-hpc-SlurmPanel-error')).toBeNull();
-    expect(rows(panel).length).toBeGreaterThan(0);
+    await waitFor(() => {
+      expect(calls).toHaveBeenCalledTimes(2);
+      expect(panel.node.querySelector('.jp-hpc-SlurmPanel-error')).toBeNull();
+      expect(rows(panel).length).toBeGreaterThan(0);
+    });
   });
 
   it('tells the age of the data, and warns when they are stale', async () => {
@@ -214,11 +220,13 @@ describe('SlurmPanel', () => {
     expect(panel.node.querySelector('.jp-hpc-SlurmTable-user')).toBeNull();
 
     all.click();
-    await settle();
-
-    expect(client.jobsCalls).toEqual(['mine', 'all']);
-    expect(all.getAttribute('aria-pressed')).toBe('true');
-    expect(panel.node.querySelector('.jp-hpc-SlurmTable-user')).not.toBeNull();
+    await waitFor(() => {
+      expect(client.jobsCalls).toEqual(['mine', 'all']);
+      expect(all.getAttribute('aria-pressed')).toBe('true');
+      expect(
+        panel.node.querySelector('.jp-hpc-SlurmTable-user')
+      ).not.toBeNull();
+    });
   });
 
   it('shows the history, or why there is none', async () => {
@@ -234,11 +242,11 @@ describe('SlurmPanel', () => {
       panel.node,
       'jp-hpc-SlurmPanel-tab-history'
     ).click();
-    await settle();
-
-    expect(
-      find(panel.node, 'jp-hpc-SlurmHistory-unavailable').textContent
-    ).toBe('Job accounting is not enabled on this cluster.');
+    await waitFor(() => {
+      expect(
+        find(panel.node, 'jp-hpc-SlurmHistory-unavailable').textContent
+      ).toBe('Job accounting is not enabled on this cluster.');
+    });
   });
 
   it('lists finished jobs in the History tab', async () => {
@@ -248,9 +256,13 @@ describe('SlurmPanel', () => {
       panel.node,
       'jp-hpc-SlurmPanel-tab-history'
     ).click();
-    await settle();
 
     const history = fakes.slurmHistory();
+    await waitFor(() =>
+      expect(
+        panel.node.querySelectorAll('.jp-hpc-SlurmHistory-job')
+      ).toHaveLength(history.jobs.length)
+    );
     const shown = panel.node.querySelectorAll('.jp-hpc-SlurmHistory-job');
     expect(shown).toHaveLength(history.jobs.length);
     const queue = panel.node.querySelector<HTMLElement>(

@@ -6,7 +6,8 @@ import { Widget } from '@lumino/widgets';
 import { SlurmQueueModel } from '../../slurm/model';
 import { CommandIDs, slurmPlugin } from '../../slurm/plugin';
 import * as fakes from '../fakes';
-import { settle } from './utils';
+import {} from './utils';
+import { waitFor } from '../wait';
 
 describe('slurmPlugin', () => {
   let client: fakes.FakeClient;
@@ -54,12 +55,13 @@ describe('slurmPlugin', () => {
   });
 
   it('asks nothing while the panel is closed, and reads the queue once shown', async () => {
-    await settle();
-    expect(client.jobsCalls).toHaveLength(0);
+    await waitFor(() => {
+      expect(client.jobsCalls).toHaveLength(0);
+    });
 
     Widget.attach(shell.add.mock.calls[0][0], document.body);
-    await settle();
-
-    expect(client.jobsCalls).toEqual(['mine']);
+    await waitFor(() => {
+      expect(client.jobsCalls).toEqual(['mine']);
+    });
   });
 });

@@ -11,7 +11,8 @@ import { isBatchScript, submitScript } from '../../slurm/submit';
 import { CommandIDs, submitPlugin } from '../../slurm/submitplugin';
 import { ISlurmQueueModel } from '../../slurm/tokens';
 import * as fakes from '../fakes';
-import { find, settle, trans } from './utils';
+import { find, trans } from './utils';
+import { waitFor } from '../wait';
 
 /** The notifications shown, oldest first. */
 const shown = () => Notification.manager.notifications.slice().reverse();
@@ -41,10 +42,11 @@ describe('submitScript', () => {
       trans,
       onSubmitted
     });
-    await settle();
-    expect(shown().map(n => [n.type, n.message])).toEqual([
-      ['in-progress', 'Submitting job.sh to Slurm…']
-    ]);
+    await waitFor(() => {
+      expect(shown().map(n => [n.type, n.message])).toEqual([
+        ['in-progress', 'Submitting job.sh to Slurm…']
+      ]);
+    });
 
     answer();
     await expect(result).resolves.toEqual(fakes.slurmSubmit());
@@ -84,7 +86,7 @@ describe('submitScript', () => {
       STDERR
     );
     dialog.querySelector<HTMLButtonElement>('.jp-mod-accept')!.click();
-    await settle();
+    await waitFor(() => !document.body.contains(dialog));
   });
 
   it('knows batch scripts by their extension', () => {

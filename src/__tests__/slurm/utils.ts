@@ -8,16 +8,10 @@ import { SlurmHistoryModel } from '../../slurm/history';
 import { SlurmQueueModel } from '../../slurm/model';
 import { SlurmPanel } from '../../slurm/panel';
 import * as fakes from '../fakes';
+import { waitFor } from '../wait';
 
 /** The extension's translation bundle, untranslated. */
 export const trans = nullTranslator.load('jupyterlab_hpc');
-
-/** Resolve once poll ticks, widget updates and React renders have run. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}
 
 /** A panel over a fake client, attached and showing its first answer. */
 export async function openPanel(
@@ -43,7 +37,14 @@ export async function openPanel(
   const panel = new SlurmPanel({ model, history, actions, trans });
   Widget.attach(panel, document.body);
   await model.refresh();
-  await settle();
+  // drawn once it shows jobs, says there are none, or shows the error
+  await waitFor(() =>
+    panel.node.querySelector(
+      '.jp-hpc-SlurmJob, .jp-hpc-SlurmPanel-empty, .jp-hpc-SlurmPanel-error'
+    )
+      ? true
+      : false
+  );
   return { panel, model, showDetails };
 }
 
@@ -93,4 +94,10 @@ export function select(panel: Widget, id: string): void {
 /** A deep copy of JSON data. */
 export function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
+}
+
+/** Click the button of class `name` once it is enabled (a selection enables it). */
+export async function clickEnabled(panel: Widget, name: string): Promise<void> {
+  await waitFor(() => !find<HTMLButtonElement>(panel.node, name).disabled);
+  find<HTMLButtonElement>(panel.node, name).click();
 }
