@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 import pytest
@@ -118,36 +119,66 @@ async def test_an_offline_node_warns_once_then_logs_at_debug_until_it_recovers(
     ]
 
 
+def counting(calls: list[float]) -> Fetch:
+    """http_get that notes the monotonic time of each request it is asked to make."""
+
+    async def fetch(url: str, headers: Mapping[str, str], timeout_s: float) -> bytes:
+        calls.append(time.monotonic())
+        return await http_get(url, headers, timeout_s)
+
+    return fetch
+
+
+async def wait_until(condition: Callable[[], object], timeout_s: float = 60) -> None:
+    """Poll `condition` on the loop until it holds; fail after `timeout_s` (a loaded machine)."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout_s)
+
+
 async def test_failures_are_not_retried_before_the_interval(replay: ReplayServer) -> None:
     # Given a provider that fails and an hour-long interval
     replay.reply(ECO2MIX_PATH, "down", status=503)
-    factors = source(replay.url, refresh_interval_s=3600.0)
+    hourly_calls: list[float] = []
+    factors = source(replay.url, refresh_interval_s=3600.0, fetch=counting(hourly_calls))
     factors.start()
     factors.start()  # idempotent
-    for _ in range(200):
-        if replay.requests:
-            break
-        await asyncio.sleep(0.01)
-    # When a while passes
-    await asyncio.sleep(0.3)
+    # When its first attempt has failed
+    await wait_until(lambda: factors.current().reason == "RTE éCO2mix answered HTTP 503")
+    # and, on the same loop, a source with a short interval has since retried the same
+    # failing provider twice: the hourly source had time enough for a retry storm
+    short_calls: list[float] = []
+    control = source(replay.url, refresh_interval_s=0.1, fetch=counting(short_calls))
+    control.start()
+    await wait_until(lambda: len(short_calls) >= 3)
+    await control.stop()
     await factors.stop()
-    # Then exactly one request was made: no retry storm
-    assert len(replay.requests) == 1
+    # Then the hourly source made exactly one request: no retry storm
+    assert len(hourly_calls) == 1
     assert factors.current().reason == "RTE éCO2mix answered HTTP 503"
 
 
 async def test_the_loop_refreshes_once_per_interval(replay: ReplayServer) -> None:
     replay.reply(ECO2MIX_PATH, fixture_bytes("eco2mix-sample.json"))
-    factors = source(replay.url, refresh_interval_s=0.1)
+    calls: list[float] = []
+    interval_s = 0.2
+    factors = source(replay.url, refresh_interval_s=interval_s, fetch=counting(calls))
     factors.start()
-    await asyncio.sleep(0.35)
+    # When the loop has asked three times
+    await wait_until(lambda: len(calls) >= 3)
     await factors.stop()
-    assert 2 <= len(replay.requests) <= 5
+    # Then each request waited for the interval after the one before, however loaded the
+    # machine (load only stretches the gaps), and the factor is live
+    gaps = [later - earlier for earlier, later in zip(calls, calls[1:])]
+    assert all(gap >= interval_s - 0.01 for gap in gaps), gaps
     assert factors.current().status == "live"
     # After stop, refresh asks nothing
-    count = len(replay.requests)
+    count = len(calls)
     await factors.refresh()
-    assert len(replay.requests) == count
+    assert len(calls) == count
 
 
 async def test_an_unexpected_error_while_reading_does_not_stop_the_source() -> None:

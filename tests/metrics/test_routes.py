@@ -18,7 +18,8 @@ async def wait_for_samples(app: Any, count: int) -> None:
         while app.sampler.sample_count < count:
             await asyncio.sleep(0.01)
 
-    await asyncio.wait_for(enough(), 10)
+    # Bounded generously: on a loaded 2-core machine a sample may take seconds.
+    await asyncio.wait_for(enough(), 60)
 
 
 async def get_json(jp_fetch: Any, *parts: str, **kwargs: Any) -> Any:

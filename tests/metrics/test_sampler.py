@@ -58,7 +58,7 @@ def make_sampler(
     return MetricsSampler(readers, **options)
 
 
-async def wait_for_samples(sampler: MetricsSampler, count: int, timeout_s: float = 5) -> None:
+async def wait_for_samples(sampler: MetricsSampler, count: int, timeout_s: float = 60) -> None:
     async def enough() -> None:
         while sampler.sample_count < count:
             await asyncio.sleep(0.005)
@@ -129,18 +129,34 @@ async def test_history_since_keeps_samples_strictly_after() -> None:
 
 async def test_running_sampler_follows_its_interval_and_stops_cleanly() -> None:
     # given a started sampler
-    sampler = make_sampler()
+    threads: set[threading.Thread] = set()
+
+    def memory() -> dict[str, Any]:
+        threads.add(threading.current_thread())
+        return memory_section()
+
+    sampler = make_sampler(memory)
     sampler.start()
     await wait_for_samples(sampler, 3)
     # when it is stopped
     await sampler.stop()
-    # then its task is finished, its reader threads refuse work, and no sample follows
-    assert sampler.task is not None and sampler.task.done()
+    # then its task is finished, its reader threads refuse work and end
+    task = sampler.task
+    assert task is not None and task.done()
     with pytest.raises(RuntimeError):
         sampler.workers["memory"].submit(lambda: None)
+    [thread] = threads
+    await wait_until(lambda: not thread.is_alive())
+    # and no sample follows, not even when started again, while another sampler on the
+    # same loop and interval takes three
     taken = sampler.sample_count
-    await asyncio.sleep(0.05)
+    sampler.start()
+    other = make_sampler()
+    other.start()
+    await wait_for_samples(other, 3)
+    await other.stop()
     assert sampler.sample_count == taken
+    assert sampler.task is task
 
 
 async def test_sampler_survives_a_raising_reader_and_logs_once(
@@ -185,7 +201,7 @@ async def test_failed_section_is_unavailable_with_a_reason() -> None:
 async def test_a_request_before_the_first_sample_waits_for_it() -> None:
     sampler = make_sampler(interval_s=60)
     # when someone asks before sampling started, then it starts and the first sample comes
-    sample = await sampler.wait_latest(timeout_s=5)
+    sample = await sampler.wait_latest(timeout_s=60)
     assert sample is not None and sample.snapshot["memory"]["used_bytes"] == 1000
     await sampler.stop()
 
@@ -194,7 +210,7 @@ async def test_waiting_for_the_first_sample_is_bounded() -> None:
     release = threading.Event()
 
     def stuck() -> dict[str, Any]:
-        release.wait(5)
+        release.wait(60)
         return memory_section()
 
     sampler = make_sampler(stuck)
@@ -238,7 +254,7 @@ async def test_a_stuck_read_marks_its_section_stale_and_the_others_go_on() -> No
     await sampler.stop()
 
 
-async def wait_until(condition: Any, timeout_s: float = 30) -> None:
+async def wait_until(condition: Any, timeout_s: float = 60) -> None:
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.01)
