@@ -48,7 +48,7 @@ if sys.argv[2:] != ["exit"]:
 """
 
 
-def wait_for_pids(path: Path, count: int, timeout_s: float = 10) -> list[int]:
+def wait_for_pids(path: Path, count: int, timeout_s: float = 60) -> list[int]:
     """The pids the hanging scripts wrote, once `count` of them have."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

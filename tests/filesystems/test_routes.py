@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,12 +181,12 @@ async def kernel_cwd(jp_fetch: Any, serverapp: Any, path: str, kind: str = "note
     kernel = serverapp.kernel_manager.get_kernel(session["kernel"]["id"])
     try:
         pid = kernel.provisioner.process.pid
-        for _ in range(50):
+        deadline = time.monotonic() + 60
+        while True:
             cwd = os.readlink(f"/proc/{pid}/cwd")
-            if cwd:
+            if cwd or time.monotonic() > deadline:
                 return cwd
             await asyncio.sleep(0.1)
-        return cwd
     finally:
         await jp_fetch("api", "sessions", session["id"], method="DELETE")
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
+from jupyterlab_hpc.commands import CommandResult
 from jupyterlab_hpc.slurm.queue import JobQueue, QueueUnavailable
 from jupyterlab_hpc.slurm.runner import SlurmRunner
 from tests.slurm.fakes import Clock, FakeCommands, squeue_record
@@ -165,34 +169,70 @@ async def test_invalidate_makes_the_next_request_ask_squeue(
     assert all(view.jobs == [] for view in views)
 
 
+class HeldCommands(FakeCommands):
+    """FakeCommands whose squeues answer only once `release` is set, with the output they saw
+    when they started: a squeue in flight for as long as a test needs."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__(output, delay_s=0)
+        self.release = asyncio.Event()
+
+    async def __call__(self, argv: Sequence[str], **kwargs: Any) -> CommandResult:
+        self.calls.append(list(argv))
+        self.kwargs.append(kwargs)
+        output = self.output
+        await self.release.wait()
+        return await FakeCommands(output, delay_s=0)(argv, **kwargs)
+
+
+@pytest.fixture
+def held(clock: Clock) -> tuple[JobQueue, HeldCommands]:
+    commands = HeldCommands(squeue_record("1", "alice") + squeue_record("2", "bob"))
+    runner = SlurmRunner(timeout_s=10, run=commands)
+    return JobQueue(runner, user="alice", poll_interval_s=INTERVAL, clock=clock), commands
+
+
+async def started(commands: FakeCommands, count: int, timeout_s: float = 60) -> None:
+    """Return once `count` squeues have started, letting the event loop run."""
+    deadline = time.monotonic() + timeout_s
+    while len(commands.calls) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{count} squeue(s) not started: {commands.calls}")
+        await asyncio.sleep(0.01)
+
+
 async def test_a_squeue_in_flight_during_invalidate_is_not_the_answer(
-    queue: JobQueue, commands: FakeCommands
+    held: tuple[JobQueue, HeldCommands],
 ) -> None:
-    # given a squeue started before the user cancelled job 1
-    commands.delay_s = 0.05
+    queue, commands = held
+    # given a squeue started before the user cancelled job 1, and not answered yet
     before = asyncio.ensure_future(queue.jobs("mine"))
-    await asyncio.sleep(0.01)
+    await started(commands, 1)
     queue.invalidate()
     commands.output = ""
     # when a tab asks after the cancel
-    after = await queue.jobs("mine")
+    after = asyncio.ensure_future(queue.jobs("mine"))
+    commands.release.set()
     # then its answer comes from a squeue started after the cancel
+    assert (await after).jobs == []
     assert len(commands.calls) == 2
-    assert after.jobs == []
     # and so does the request that was waiting for the older one
     assert (await before).jobs == []
 
 
 async def test_a_request_that_goes_away_does_not_cancel_the_shared_squeue(
-    queue: JobQueue, commands: FakeCommands
+    held: tuple[JobQueue, HeldCommands],
 ) -> None:
-    commands.delay_s = 0.05
+    queue, commands = held
     leaving = asyncio.ensure_future(queue.jobs("mine"))
-    await asyncio.sleep(0.01)
+    await started(commands, 1)
     staying = asyncio.ensure_future(queue.jobs("mine"))
+    # one turn: the second request awaits the squeue in flight
     await asyncio.sleep(0)
     leaving.cancel()
+    commands.release.set()
     view = await staying
+    assert leaving.cancelled()
     assert [job["id"] for job in view.jobs] == ["1"]
     assert len(commands.calls) == 1
 

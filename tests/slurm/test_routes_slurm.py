@@ -424,37 +424,74 @@ def rpcs_by_user(testbed: SlurmTestbed) -> int:
     return int(match[1]) if match else 0
 
 
+def quiet_rpcs(testbed: SlurmTestbed, interval_s: float = 1.0, timeout_s: float = 60) -> int:
+    """The test user's RPC count once it stays the same across a server poll interval.
+
+    The server runs squeue only when asked: once nothing of the test user's reaches slurmctld
+    for one interval, no squeue is in flight and the count is a clean starting point.
+    """
+    deadline = time.monotonic() + timeout_s
+    previous = rpcs_by_user(testbed)
+    while True:
+        time.sleep(interval_s)
+        current = rpcs_by_user(testbed)
+        if current == previous:
+            return current
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the test user's RPC count kept changing: {previous}, {current}")
+        previous = current
+
+
 def test_ten_polling_clients_cost_slurm_one_squeue_per_interval(
     testbed: SlurmTestbed, user_server: UserServer
 ) -> None:
+    interval_s = 1.0  # the user_server's --HPCSlurm.poll_interval
     # given what one squeue -u costs slurmctld, measured by sdiag
     wait_for(lambda: not get_jobs(user_server)["stale"], what="a healthy queue")
-    time.sleep(1.5)
-    before = rpcs_by_user(testbed)
+    before = quiet_rpcs(testbed, interval_s)
     testbed.run(["squeue", "-h", "-u", testbed.user])
     per_squeue = rpcs_by_user(testbed) - before
     assert per_squeue >= 1
-    # when ten tabs poll the job list five times a second for 10 s
-    duration_s, stop = 10.0, threading.Event()
-    answers: list[bool] = []
+    # when ten tabs poll the job list five times a second, until they have sent 500 requests
+    # and the server has answered from 5 squeues of its own (each answer's fetched_at is one)
+    requests, least_squeues = 500, 5
+    stop, lock = threading.Event(), threading.Lock()
+    answers: list[tuple[bool, str]] = []
+
+    def seen() -> tuple[int, int]:
+        with lock:
+            return len(answers), len({fetched_at for _, fetched_at in answers})
 
     def poll() -> None:
         while not stop.is_set():
-            answers.append(get_jobs(user_server)["stale"])
+            answer = get_jobs(user_server)
+            with lock:
+                answers.append((answer["stale"], answer["fetched_at"]))
             time.sleep(0.2)
 
-    start = rpcs_by_user(testbed)
+    start, started = rpcs_by_user(testbed), time.monotonic()
     threads = [threading.Thread(target=poll) for _ in range(10)]
     for thread in threads:
         thread.start()
-    time.sleep(duration_s)
-    stop.set()
-    for thread in threads:
-        thread.join()
+    try:
+        wait_for(
+            lambda: (n := seen())[0] >= requests and n[1] >= least_squeues,
+            timeout_s=120,
+            what=f"{requests} answers from {least_squeues} squeues",
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
     squeues = (rpcs_by_user(testbed) - start) / per_squeue
-    # then slurmctld saw at most one squeue per poll interval (1 s), for ~500 requests
-    assert len(answers) > 300 and not any(answers)
-    assert 1 <= squeues <= duration_s / 1 + 2, (squeues, per_squeue)
+    elapsed_s = time.monotonic() - started
+    answered, fetched = seen()
+    # then every answer was fresh, and every squeue slurmctld saw was one of the server's
+    # answers, shared by the ten tabs: no tab's request ran a squeue of its own
+    assert not any(stale for stale, _ in answers)
+    assert 1 <= squeues <= fetched, (squeues, fetched, per_squeue)
+    # and the server ran at most one squeue per poll interval while the tabs polled
+    assert fetched <= elapsed_s / interval_s + 1, (fetched, answered, elapsed_s)
 
 
 async def test_info_shows_the_time_left_of_the_servers_own_job(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,15 @@ def utc() -> Iterator[None]:
         time.tzset()
         yield
     time.tzset()
+
+
+async def until(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    """Return once check() holds, letting the event loop run; fail at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 def session_for(answer: Any, environ: dict[str, str]) -> tuple[SessionJob, Any, Clock]:
@@ -50,8 +59,7 @@ async def test_the_job_limit_and_end_are_read_once_a_minute() -> None:
     clock.advance(1)
     # a refresh runs in the background; the known answer is given at once
     assert await session.current(1) == job
-    await asyncio.sleep(0.01)
-    assert len(commands.calls) == 2
+    await until(lambda: len(commands.calls) == 2, what="the background refresh's squeue")
 
 
 async def test_an_unlimited_job_has_no_end() -> None:

@@ -4,7 +4,7 @@ import { HPCRequestError } from '../../api/client';
 import { parsePort, showDashboardDialog } from '../../apps/dashboards';
 import * as fakes from '../fakes';
 import { fakeWindowOpen, find, opener, trans, type } from './utils';
-import { settle, waitFor } from '../wait';
+import { waitFor } from '../wait';
 
 describe('parsePort', () => {
   it('takes whole numbers from 1 to 65535 only', () => {
@@ -30,10 +30,15 @@ describe('the dashboard dialog', () => {
   const dialog = () => document.querySelector<HTMLElement>('.jp-Dialog')!;
   const port = () =>
     find<HTMLInputElement>(dialog(), 'jp-hpc-DashboardDialog-port');
-  const clickOpen = async () => {
+  const clickOpen = () =>
     dialog().querySelector<HTMLButtonElement>('.jp-mod-accept')!.click();
-    await settle();
-  };
+  /** Resolve once the dialog shows `message` as its refusal. */
+  const refused = (message: string) =>
+    waitFor(() => {
+      expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(
+        message
+      );
+    });
 
   afterEach(() => jest.restoreAllMocks());
 
@@ -56,34 +61,38 @@ describe('the dashboard dialog', () => {
       trans
     });
     await waitForDialog();
-    await settle();
 
     // The default port is there, ready to change
     expect(dialog().classList).toContain('jp-hpc-DashboardDialog');
-    expect(port().value).toBe('8787');
+    await waitFor(() => {
+      expect(port().value).toBe('8787');
+    });
 
     // A port out of range is refused before any request
     type(port(), '70000');
     await waitFor(() => {
       expect(port().getAttribute('aria-invalid')).toBe('true');
     });
-    await clickOpen();
-    expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(
-      'The port is a whole number from 1 to 65535.'
-    );
+    clickOpen();
+    await refused('The port is a whole number from 1 to 65535.');
     expect(client.appCalls).toEqual([]);
 
     // A dead port gets the server's message, verbatim, and no tab
     type(port(), '8788');
-    await settle();
-    await clickOpen();
-    expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(dead);
+    await waitFor(() => {
+      expect(port().value).toBe('8788');
+      expect(port().getAttribute('aria-invalid')).not.toBe('true');
+    });
+    clickOpen();
+    await refused(dead);
     expect(views[0].close).toHaveBeenCalled();
 
     // The right one opens through the proxy
     type(port(), '8787');
-    await settle();
-    await clickOpen();
+    await waitFor(() => {
+      expect(port().value).toBe('8787');
+    });
+    clickOpen();
     await expect(done).resolves.toBe(8787);
     expect(client.appCalls).toEqual([
       'dashboard dask 8788',

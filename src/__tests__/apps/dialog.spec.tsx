@@ -1,4 +1,4 @@
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification } from '@jupyterlab/apputils';
 import { StateDB } from '@jupyterlab/statedb';
 import { waitForDialog } from '@jupyterlab/testutils';
 
@@ -40,11 +40,16 @@ const envRows = () =>
 const endpoint = (n: number) =>
   dialog().querySelector<HTMLElement>(`[data-endpoint="${n}"]`)!;
 
-/** Click the dialog's Launch button and let the answer come. */
-async function clickLaunch(): Promise<void> {
+/** Click the dialog's Launch button; the test then waits for what it checks. */
+function clickLaunch(): void {
   dialog().querySelector<HTMLButtonElement>('.jp-mod-accept')!.click();
-  await settle();
 }
+
+/** Resolve once the arguments field shows `args`, as React drew it. */
+const argsShown = (args: string) =>
+  waitFor(() => {
+    expect(argsField().value).toBe(args);
+  });
 
 describe('the launch dialog', () => {
   let client: fakes.FakeClient;
@@ -62,7 +67,13 @@ describe('the launch dialog', () => {
   ): Promise<{ done: Promise<void> }> {
     const done = showLaunchDialog({ app, model, memory, launches, trans });
     await waitForDialog();
-    await settle();
+    // The dialog has set its focus (later, it would take it from a new
+    // row); the form is drawn, with the answer of the read it asked for
+    await Dialog.tracker.currentWidget!.ready;
+    await waitFor(() => {
+      expect(argsField()).toBeTruthy();
+      expect(model.shownRequest).toBeGreaterThan(0);
+    });
     return { done };
   }
 
@@ -110,19 +121,29 @@ describe('the launch dialog', () => {
     ).toBe('https://www.tensorflow.org/tensorboard');
 
     type(argsField(), '--logdir "$WORK/my runs"');
-    find(dialog(), 'jp-hpc-LaunchDialog-envAdd').click();
+    // TODO(issue 10 #15): the dialog moves its focus to the arguments field
+    // some turns after it is ready and drawn, and would take it from the new
+    // row; no condition marks that moment yet.
     await settle();
+    find(dialog(), 'jp-hpc-LaunchDialog-envAdd').click();
+    await waitFor(() => {
+      expect(envRows()).toEqual([['', '']]);
+    });
     const [name, value] = Array.from(
       dialog().querySelectorAll<HTMLInputElement>(
         '.jp-hpc-LaunchDialog-envRow input'
       )
     );
     // The new row's name has the focus, ready to type
-    expect(document.activeElement).toBe(name);
+    await waitFor(() => {
+      expect(document.activeElement).toBe(name);
+    });
     type(name, 'TF_CPP_MIN_LOG_LEVEL');
     type(value, '2');
-    await settle();
-    await clickLaunch();
+    await waitFor(() => {
+      expect(envRows()).toEqual([['TF_CPP_MIN_LOG_LEVEL', '2']]);
+    });
+    clickLaunch();
     await done;
 
     expect(client.appCalls).toContain('launch tensorboard 0');
@@ -139,19 +160,18 @@ describe('the launch dialog', () => {
     // Given a launch on endpoint 0 and another on endpoint 2
     let { done } = await open();
     type(argsField(), '--logdir runs/a');
-    await settle();
-    await clickLaunch();
+    await argsShown('--logdir runs/a');
+    clickLaunch();
     await done;
 
     ({ done } = await open());
     expect(argsField().value).toBe('--logdir runs/a');
     endpoint(2).querySelector('input')!.click();
-    await settle();
     // Nothing was launched there yet
-    expect(argsField().value).toBe('');
+    await argsShown('');
     type(argsField(), '--logdir runs/b --port 0');
-    await settle();
-    await clickLaunch();
+    await argsShown('--logdir runs/b --port 0');
+    clickLaunch();
     await done;
 
     // When the dialog opens again, after a reload (a new memory, same database)
@@ -189,20 +209,23 @@ describe('the launch dialog', () => {
 
     const { done } = await open();
 
-    expect(endpoint(0).classList).toContain('jp-mod-running');
-    expect(endpoint(0).textContent).toBe('0running');
-    expect(endpoint(1).dataset.state).toBe('free');
-    expect(endpoint(2).dataset.state).toBe('failed');
-    expect(endpoint(1).querySelector<HTMLInputElement>('input')!.checked).toBe(
-      true
-    );
+    await waitFor(() => {
+      expect(endpoint(0).classList).toContain('jp-mod-running');
+      expect(endpoint(0).textContent).toBe('0running');
+      expect(endpoint(1).dataset.state).toBe('free');
+      expect(endpoint(2).dataset.state).toBe('failed');
+      expect(
+        endpoint(1).querySelector<HTMLInputElement>('input')!.checked
+      ).toBe(true);
+    });
     endpoint(0).querySelector('input')!.click();
-    await settle();
     // A running endpoint shows its arguments, and what a launch would do
-    expect(argsField().value).toBe('--logdir runs');
-    expect(find(dialog(), 'jp-hpc-LaunchDialog-status').textContent).toContain(
-      'running with: --logdir runs'
-    );
+    await waitFor(() => {
+      expect(argsField().value).toBe('--logdir runs');
+      expect(
+        find(dialog(), 'jp-hpc-LaunchDialog-status').textContent
+      ).toContain('running with: --logdir runs');
+    });
     dialog().querySelector<HTMLButtonElement>('.jp-mod-reject')!.click();
     await done;
   });
@@ -213,7 +236,7 @@ describe('the launch dialog', () => {
     const { done } = await open(app);
 
     expect(dialog().querySelector('.jp-hpc-LaunchDialog-endpoints')).toBeNull();
-    await clickLaunch();
+    clickLaunch();
     await done;
     expect(client.appCalls).toContain('launch code-server 0');
   });
@@ -230,17 +253,19 @@ describe('the launch dialog', () => {
     const { done } = await open();
 
     type(argsField(), '--logdir $(pwd)/runs');
-    await settle();
-    await clickLaunch();
+    await argsShown('--logdir $(pwd)/runs');
+    clickLaunch();
 
-    expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(
-      message
-    );
+    await waitFor(() => {
+      expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toBe(
+        message
+      );
+    });
     expect(argsField().value).toBe('--logdir $(pwd)/runs');
 
     type(argsField(), '--logdir runs');
-    await settle();
-    await clickLaunch();
+    await argsShown('--logdir runs');
+    clickLaunch();
     await done;
     expect(document.querySelector('.jp-Dialog')).toBeNull();
     expect(client.launched.map(r => r.args)).toEqual([
@@ -252,18 +277,24 @@ describe('the launch dialog', () => {
   it('refuses a variable name that no shell would take, before asking', async () => {
     const { done } = await open();
     find(dialog(), 'jp-hpc-LaunchDialog-envAdd').click();
-    await settle();
+    await waitFor(() => {
+      expect(envRows()).toEqual([['', '']]);
+    });
     type(
       find<HTMLInputElement>(dialog(), 'jp-hpc-LaunchDialog-envName'),
       '1BAD-NAME'
     );
-    await settle();
+    await waitFor(() => {
+      expect(envRows()).toEqual([['1BAD-NAME', '']]);
+    });
 
-    await clickLaunch();
+    clickLaunch();
 
-    expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toContain(
-      '"1BAD-NAME" is not a variable name'
-    );
+    await waitFor(() => {
+      expect(find(dialog(), 'jp-hpc-LaunchDialog-error').textContent).toContain(
+        '"1BAD-NAME" is not a variable name'
+      );
+    });
     expect(client.launched).toEqual([]);
     // A row is removed with its button, by the keyboard too
     const remove = find<HTMLButtonElement>(
@@ -277,7 +308,7 @@ describe('the launch dialog', () => {
     await waitFor(() => {
       expect(envRows()).toEqual([]);
     });
-    await clickLaunch();
+    clickLaunch();
     await done;
     expect(client.launched).toEqual([{ args: '', env: {} }]);
   });

@@ -15,7 +15,7 @@ import {
   tensorboard,
   trans
 } from './utils';
-import { settle, waitFor } from '../wait';
+import { waitFor } from '../wait';
 
 /** Twenty lines of output, the last ones saying why the app stopped. */
 // As the server writes it: its own header lines, then the app's output.
@@ -202,7 +202,9 @@ describe('AppLaunches', () => {
           resolve({ instances: [instance('failed', { exit_code: 1 })] });
       });
     void model.refresh();
-    await settle();
+    await waitFor(() => {
+      expect(model.requested).toBe(1);
+    });
 
     answers = [
       { instances: [instance('starting')] },
@@ -215,8 +217,8 @@ describe('AppLaunches', () => {
     client.nextRunning = async () =>
       answers.length > 1 ? answers.shift()! : answers[0];
     late();
-    await settle();
 
+    // The launch waits for an answer to a request sent after it
     await expect(result.done).resolves.toBe('running');
     expect(shown().map(n => n.type)).toEqual(['success']);
   });

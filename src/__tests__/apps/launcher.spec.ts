@@ -11,7 +11,7 @@ import { categoryRanks, DEFAULT_CATEGORIES } from '../../launcher/ranks';
 import { sanitizeSvg, tileIcon } from '../../launcher/icons';
 import * as fakes from '../fakes';
 import {} from '../slurm/utils';
-import { settle, waitFor } from '../wait';
+import { waitFor } from '../wait';
 
 /** A launcher widget over a model, with one command per tile. */
 function drawLauncher(model: LauncherModel, commands: CommandRegistry) {
@@ -84,20 +84,23 @@ describe('HPCLauncher', () => {
     launcher.add({ command: 'app', category: 'Applications' });
     launcher.add({ command: 'slurm', category: 'HPC Tools' });
     await launcher.catalogue;
-    await settle();
+    await waitFor(() => {
+      expect(Array.from(model.items())).toHaveLength(7);
+    });
     const widget = drawLauncher(model, commands);
-    await settle();
 
     // Then the launcher shows the categories in the documented order
-    expect(sections(widget)).toEqual([
-      'Notebook',
-      'Console',
-      'Applications',
-      'Dashboards',
-      'HPC Tools',
-      'Documentation',
-      'Other'
-    ]);
+    await waitFor(() => {
+      expect(sections(widget)).toEqual([
+        'Notebook',
+        'Console',
+        'Applications',
+        'Dashboards',
+        'HPC Tools',
+        'Documentation',
+        'Other'
+      ]);
+    });
     widget.dispose();
   });
 
@@ -151,7 +154,9 @@ describe('launcherPlugin', () => {
       null,
       null
     );
-    await settle();
+    await waitFor(() => {
+      expect(model.add).toHaveBeenCalled();
+    });
 
     const [item] = model.add.mock.calls[0];
     expect(item).toMatchObject({

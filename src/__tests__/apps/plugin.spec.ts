@@ -13,7 +13,7 @@ import { HPCLauncher } from '../../launcher/launcher';
 import { categoryRanks, DEFAULT_CATEGORIES } from '../../launcher/ranks';
 import * as fakes from '../fakes';
 import { find } from './utils';
-import { settle, waitFor } from '../wait';
+import { waitFor } from '../wait';
 
 describe('appsPlugin', () => {
   let client: fakes.FakeClient;
@@ -51,7 +51,13 @@ describe('appsPlugin', () => {
       null,
       null
     );
-    await settle();
+    // Once the catalogue came: a tile for every app and dashboard
+    const { apps, dashboards } = fakes.apps();
+    await waitFor(() => {
+      expect(launcher.add).toHaveBeenCalledTimes(
+        apps.length + dashboards.length
+      );
+    });
   });
 
   afterEach(() => {
@@ -108,12 +114,14 @@ describe('appsPlugin', () => {
       name: 'tensorboard',
       endpoint: 0
     });
-    await settle();
 
-    const widget = shell.add.mock.calls[0][0] as MainAreaWidget<AppLogView>;
-    expect(widget.title.label).toBe('Log of TensorBoard · 0');
-    const text = () => find(widget.node, 'jp-hpc-AppLog-text').textContent;
-    expect(text()).toBe(log);
+    const widget = () =>
+      shell.add.mock.calls[0][0] as MainAreaWidget<AppLogView>;
+    const text = () => find(widget().node, 'jp-hpc-AppLog-text').textContent;
+    await waitFor(() => {
+      expect(text()).toBe(log);
+    });
+    expect(widget().title.label).toBe('Log of TensorBoard · 0');
 
     log += 'E0101 out of memory\n';
     await commands.execute(CommandIDs.appLog, {

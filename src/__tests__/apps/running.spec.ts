@@ -6,7 +6,7 @@ import { RunningAppsModel, WATCH_INTERVAL } from '../../apps/model';
 import { RunningAppsManager } from '../../apps/running';
 import * as fakes from '../fakes';
 import { instance, runningModel, shown, trans } from './utils';
-import { settle, waitFor } from '../wait';
+import { waitFor } from '../wait';
 
 describe('RunningAppsManager', () => {
   let client: fakes.FakeClient;
@@ -42,7 +42,9 @@ describe('RunningAppsManager', () => {
       showLog
     });
     await model.refresh();
-    await settle();
+    await waitFor(() => {
+      expect(manager.running({ mode: 'list' })).toHaveLength(2);
+    });
   });
 
   afterEach(() => model.dispose());
@@ -113,21 +115,31 @@ describe('RunningAppsModel', () => {
     const client = new fakes.FakeClient();
     let shownPanel = false;
     const model = new RunningAppsModel({ client, isShown: () => shownPanel });
+    // The poll started, and its tick stood by
     await waitFor(() => {
-      expect(client.appCalls).toEqual([]);
+      expect(model.poll.state.phase).toBe('standby');
     });
+    expect(client.appCalls).toEqual([]);
 
+    const started = Date.now();
     const watching = model.watch();
-    await new Promise(resolve => setTimeout(resolve, 700));
+    // A read at once, then one each interval
+    await waitFor(() => {
+      expect(client.appCalls.length).toBeGreaterThanOrEqual(3);
+    });
     watching.dispose();
     const count = client.appCalls.length;
-    expect(count).toBeGreaterThanOrEqual(2);
+    const elapsed = Date.now() - started;
     // never more often than the interval (one read at the start, one at the end)
-    expect(count).toBeLessThanOrEqual(Math.floor(700 / WATCH_INTERVAL) + 2);
+    expect(count).toBeLessThanOrEqual(Math.floor(elapsed / WATCH_INTERVAL) + 2);
 
-    // Back at rest, with the panel closed: no more requests
-    await new Promise(resolve => setTimeout(resolve, 300));
-    expect(client.appCalls.length).toBeLessThanOrEqual(count + 1);
+    // Back at rest, with the panel closed: the next tick stands by, no request
+    const watched = model.poll.state;
+    await waitFor(() => {
+      expect(model.poll.state).not.toBe(watched);
+      expect(model.poll.state.phase).toBe('standby');
+    });
+    expect(client.appCalls.length).toBe(count);
     shownPanel = true;
     await model.refresh();
     await waitFor(() => {

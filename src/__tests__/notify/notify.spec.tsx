@@ -1,5 +1,5 @@
 import { Dialog, Notification } from '@jupyterlab/apputils';
-import { dismissDialog, waitForDialog } from '@jupyterlab/testutils';
+import { dismissDialog } from '@jupyterlab/testutils';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import {
@@ -7,6 +7,7 @@ import {
   detailsActions,
   notifyFailure
 } from '../../notify';
+import { waitFor } from '../wait';
 
 const trans = nullTranslator.load('jupyterlab_hpc');
 
@@ -15,15 +16,12 @@ const click = () => new MouseEvent('click', { cancelable: true });
 
 /** The text of an element of the open dialog, once React has drawn it. */
 async function dialogText(selector: string): Promise<string> {
-  await waitForDialog(document.body, 5000);
-  for (let i = 0; i < 250; i++) {
-    const text = document.querySelector(`.jp-Dialog ${selector}`)?.textContent;
-    if (text) {
-      return text;
-    }
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-  throw new Error(`${selector} was not drawn in the dialog`);
+  let text = '';
+  await waitFor(() => {
+    text = document.querySelector(`.jp-Dialog ${selector}`)?.textContent ?? '';
+    expect(text).not.toBe('');
+  });
+  return text;
 }
 
 describe('detailsActions', () => {
