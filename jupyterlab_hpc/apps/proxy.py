@@ -261,6 +261,18 @@ class DashboardProxyHandler(  # type: ignore[misc]
         if not 1 <= port <= 65535 or port == self.own_port:
             raise web.HTTPError(400, f"Port {port} is not a dashboard port.")
 
+    async def proxy(self, port: Any, proxied_path: str) -> Any:
+        """jupyter-server-proxy's forwarding; nothing listening is a 502 that says so."""
+        try:
+            return await super().proxy(port, proxied_path)
+        except OSError as error:
+            # jupyter-server-proxy lets a refused connection escape as a 500.
+            raise web.HTTPError(
+                502,
+                f"Nothing answers on port {port} of this node ({error.strerror or error}): "
+                "start the dashboard, or check its port.",
+            ) from None
+
 
 def app_proxy_routes(
     manager: AppManager,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -12,7 +13,7 @@ from jupyter_server.services.contents.handlers import (
     ContentsHandler,
     ModifyCheckpointsHandler,
 )
-from jupyter_server.utils import url_escape, url_path_join
+from jupyter_server.utils import ensure_async, url_escape, url_path_join
 from tornado import web
 
 from ..json_body import loads, read_json_body
@@ -128,7 +129,11 @@ class MountedContents:
         manager = self._mounts.manager(self._fs_name)
         if manager is None:
             raise web.HTTPError(404, f"No filesystem named {self._fs_name!r} is mounted.")
-        return manager
+        return GuardedContents(manager, self._fs_name)
+
+    async def _finish_error(self, code: int, message: str) -> None:
+        """An error as every route of ours answers it: JSON with a `message`, not plain text."""
+        raise web.HTTPError(code, message)
 
     def get_json_body(self) -> Any:
         """jupyter_server's reader, but a body that is not UTF-8 or nests too deep is a 400.
@@ -142,6 +147,86 @@ class MountedContents:
     def location_url(self, path: str) -> str:
         """A file's URL in this filesystem's contents route."""
         return url_path_join(self.base_url, ROUTE, self._fs_name, "contents", url_escape(path))
+
+
+class GuardedContents:
+    """A mounted filesystem's contents manager whose file errors are 4xx answers, not 500s.
+
+    jupyter_server's file manager lets some OS errors through (a checkpoint of a folder or of
+    a missing file) and turns others into a 500 naming the absolute path (saving a file over
+    a folder). Here each is the 4xx it is, naming the path inside the filesystem.
+    """
+
+    OPERATIONS = frozenset(
+        {"get", "save", "new", "new_untitled", "copy", "update", "rename", "delete"}
+    )
+    CHECKPOINT_OPERATIONS = frozenset(
+        {"create_checkpoint", "list_checkpoints", "restore_checkpoint", "delete_checkpoint"}
+    )
+
+    def __init__(self, manager: Any, name: str) -> None:
+        self._manager = manager
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = getattr(self._manager, attribute)
+        if attribute in self.CHECKPOINT_OPERATIONS:
+            return self._checkpoint_operation(value)
+        if attribute in self.OPERATIONS:
+            return self._operation(value)
+        return value
+
+    def _operation(self, method: Any) -> Any:
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await ensure_async(method(*args, **kwargs))
+            except web.HTTPError as error:
+                cause = error.__context__
+                if error.status_code >= 500 and isinstance(cause, OSError):
+                    raise self._refusal(cause, _path_of(method, args, kwargs)) from None
+                raise
+            except OSError as error:
+                raise self._refusal(error, _path_of(method, args, kwargs)) from None
+
+        return guarded
+
+    def _checkpoint_operation(self, method: Any) -> Any:
+        operation = self._operation(method)
+
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
+            path = _path_of(method, args, kwargs)
+            where = f"{self._name}:{path.strip('/')}"
+            if await ensure_async(self._manager.dir_exists(path)):
+                raise web.HTTPError(400, f"{where} is a folder: folders have no checkpoints.")
+            if not await ensure_async(self._manager.file_exists(path)):
+                raise web.HTTPError(404, f"No such file: {where}.")
+            return await operation(*args, **kwargs)
+
+        return guarded
+
+    def _refusal(self, error: OSError, path: str) -> web.HTTPError:
+        where = f"{self._name}:{path.strip('/')}"
+        if isinstance(error, FileNotFoundError):
+            return web.HTTPError(404, f"No such file or folder: {where}.")
+        if isinstance(error, IsADirectoryError):
+            return web.HTTPError(400, f"{where} is a folder, not a file.")
+        if isinstance(error, NotADirectoryError):
+            return web.HTTPError(400, f"A part of {where} is a file, not a folder.")
+        if isinstance(error, PermissionError):
+            return web.HTTPError(403, f"This server's user may not change {where}.")
+        return web.HTTPError(400, f"{where}: {error.strerror or type(error).__name__}.")
+
+
+def _path_of(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The path a contents manager's method works on (`path`, `from_path` or `old_path`)."""
+    try:
+        bound = inspect.signature(method).bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return ""
+    for name in ("path", "from_path", "old_path"):
+        if isinstance(bound.get(name), str):
+            return str(bound[name])
+    return ""
 
 
 class FilesystemContentsHandler(MountedContents, ContentsHandler):

@@ -100,6 +100,16 @@ async def test_a_dead_port_gets_a_clear_message(jp_fetch: Any, lab: Lab) -> None
     assert "Ray dashboard: nothing answers on port" in message(response)
 
 
+async def test_the_proxy_to_a_dead_port_says_nothing_answers(lab: Lab, jp_base_url: str) -> None:
+    # given a dashboard tab left open after its cluster stopped
+    port = free_port()
+    # when it reloads
+    page = await lab.get(f"{jp_base_url}jupyterlab-hpc/proxy/{port}/status")
+    # then it reads that nothing answers there, not a server error
+    assert page.code == 502
+    assert f"Nothing answers on port {port} of this node" in page.body.decode()
+
+
 @pytest.mark.parametrize("port", [0, 70000, -1, "8787", "x", True, None, 87.87])
 async def test_what_is_not_a_port_is_refused(jp_fetch: Any, lab: Lab, port: Any) -> None:
     response = await check(jp_fetch, "dask", {"port": port})

@@ -306,3 +306,61 @@ async def test_a_hostile_save_in_a_filesystem_is_refused_and_writes_nothing(
     assert response.code == 400
     assert expected in json.loads(response.body)["message"]
     assert not (work / "saved.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "code", "expected"),
+    [
+        ("GET", "project/missing.txt", None, 404, "missing.txt"),
+        (
+            "POST",
+            "project/missing.txt/checkpoints",
+            "",
+            404,
+            "No such file: WORK:project/missing.txt",
+        ),
+        ("POST", "project/missing.txt/checkpoints/checkpoint", "", 404, "No such file"),
+        ("POST", "project/checkpoints", "", 400, "WORK:project is a folder"),
+        ("POST", "project/checkpoints/checkpoint", "", 400, "folders have no checkpoints"),
+        ("PUT", "project", {"type": "file", "format": "text", "content": "x"}, 400, "WORK:project"),
+    ],
+    ids=[
+        "a missing file",
+        "a checkpoint of a missing file",
+        "restoring one",
+        "a checkpoint of a folder",
+        "restoring a folder's",
+        "a file saved over a folder",
+    ],
+)
+async def test_a_file_error_is_a_4xx_in_json_naming_the_path_in_the_filesystem(
+    hpc_app: Any,
+    jp_fetch: Any,
+    work: Path,
+    method: str,
+    path: str,
+    body: Any,
+    code: int,
+    expected: str,
+) -> None:
+    # given WORK mounted
+    await mount(jp_fetch, [{"name": "WORK", "url": f"osfs://{work}"}])
+    before = sorted(p.name for p in (work / "project").rglob("*"))
+    # when the browser asks for something the filesystem cannot give
+    response = await jp_fetch(
+        "jupyterlab-hpc",
+        "filesystems",
+        "WORK",
+        "contents",
+        *path.split("/"),
+        method=method,
+        body=None if body is None else json.dumps(body),
+        allow_nonstandard_methods=True,
+        raise_error=False,
+    )
+    # then it is told why, in the API's JSON, without the server's own paths, and nothing changed
+    assert response.code == code
+    message = json.loads(response.body)["message"]
+    assert expected in message
+    assert str(work) not in message
+    assert sorted(p.name for p in (work / "project").rglob("*")) == before
