@@ -1,9 +1,15 @@
-"""Helpers shared by the tests: file trees, golden answers, shape comparison."""
+"""Helpers shared by the tests: file trees, golden answers, shape comparison, real servers."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +84,52 @@ def is_gone(pid: int, timeout_s: float = 30) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.01)
+
+
+def server_argv(port: int, token: str, root: Path, *extra: str) -> list[str]:
+    """argv of `python -m jupyter_server` on 127.0.0.1:`port`, with `token`, serving `root`."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        *extra,
+    ]
+
+
+def start_server(
+    argv: list[str], log_path: Path, env: Mapping[str, str] | None = None, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in a session of its own (out of pytest's group: only the signals a test
+    sends reach it), its output and errors written to `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            argv,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **popen,
+        )
+
+
+@contextmanager
+def running_server(
+    argv: list[str], log_path: Path, env: Mapping[str, str] | None = None, *, grace_s: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`start_server`, then on leaving: SIGTERM to its process group, SIGKILL to the group if
+    it has not exited within `grace_s`, and the process reaped."""
+    process = start_server(argv, log_path, env)
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

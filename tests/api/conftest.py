@@ -13,8 +13,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +32,7 @@ from tests.slurm.conftest import (
     _wait_until_up,
     testbed,  # noqa: F401  (the session fixture, shared with tests/slurm)
 )
-from tests.support import write_tree
+from tests.support import running_server, server_argv, write_tree
 
 DOCUMENT = REPO / "docs" / "api" / "openapi.yaml"
 # The one filesystem mounted before fuzzing, so that its contents routes are reached too.
@@ -137,33 +135,14 @@ def api_server(
         "CUDA_VISIBLE_DEVICES": SERVER_VISIBLE_GPUS,
         "LANG": "C.UTF-8",
     }
-    argv = [
-        *_as_user(testbed.user, env),
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-    ]
+    argv = [*_as_user(testbed.user, env), *server_argv(port, token, root)]
     log_path = base / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = UserServer(f"http://127.0.0.1:{port}/", token, root, log_path, process)
     try:
-        _wait_until_up(server)
-        yield server
+        with running_server(argv, log_path, grace_s=30) as process:
+            server = UserServer(f"http://127.0.0.1:{port}/", token, root, log_path, process)
+            _wait_until_up(server)
+            yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         kept = tmp_path_factory.mktemp("api-server") / "server.log"
         shutil.copyfile(log_path, kept)
         print(f"the API test server's log: {kept}")

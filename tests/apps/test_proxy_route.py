@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,6 +25,7 @@ import pytest
 import requests
 
 from tests.apps.conftest import DEADLINE_S, START_TIMEOUT_S, TESTAPP
+from tests.support import running_server, server_argv
 
 REPO = Path(__file__).resolve().parents[2]
 CLOSING_CONFIG = "jupyter-server-proxy_jupyterlab-hpc.json"
@@ -110,24 +109,10 @@ def installed_server(base: Path, user_config: dict[str, Any]) -> Iterator[Server
         "JUPYTER_DATA_DIR": str(base / "data"),
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
     }
-    argv = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--allow-root",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={base / 'root'}",
-    ]
+    argv = server_argv(port, token, base / "root", "--allow-root")
     log_path = base / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    running = Server(f"http://127.0.0.1:{port}/", token, log_path)
-    try:
+    with running_server(argv, log_path, env, grace_s=DEADLINE_S) as process:
+        running = Server(f"http://127.0.0.1:{port}/", token, log_path)
         deadline = time.monotonic() + DEADLINE_S
         while True:
             assert process.poll() is None, f"the server exited:\n{running.log()}"
@@ -139,13 +124,6 @@ def installed_server(base: Path, user_config: dict[str, Any]) -> Iterator[Server
                 pass
             time.sleep(0.2)
         yield running
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def site_config(base: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ import pytest
 
 from tests.apps.conftest import FAMILYAPP, START_TIMEOUT_S
 from tests.apps.family import DEADLINE_S, Family
+from tests.support import server_argv, start_server
 
 REPO = Path(__file__).resolve().parents[2]
 TAG = "JUPYTERLAB_HPC_TEST_RUN"
@@ -75,25 +76,14 @@ class Server:
         }
         (home / "config").mkdir(parents=True, exist_ok=True)
         (home / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "jupyter_server",
-                    f"--ServerApp.port={self.port}",
-                    "--ServerApp.port_retries=0",
-                    "--ServerApp.ip=127.0.0.1",
-                    f"--IdentityProvider.token={self.token}",
-                ],
-                env=self.env,
-                cwd=home,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Out of pytest's group: only the signals a test sends reach it.
-                start_new_session=True,
-            )
+        # The config's root_dir and open_browser are those server_argv passes too.
+        self.process = start_server(
+            server_argv(self.port, self.token, home, "--ServerApp.port_retries=0"),
+            self.log_path,
+            self.env,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+        )
         self._wait_ready()
 
     def request(self, method: str, path: str, body: object = None) -> tuple[int, Any]:

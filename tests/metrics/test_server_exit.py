@@ -9,7 +9,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.emissions.replay import ReplayServer, fixture_bytes
-from tests.support import write_tree
+from tests.support import server_argv, start_server, write_tree
 
 REPO = Path(__file__).resolve().parents[2]
 ECO2MIX_PATH = "/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records"
@@ -101,12 +100,9 @@ def test_sigterm_stops_a_server_whose_reads_hang(
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
         JUPYTER_DATA_DIR=str(tmp_path / "data"),
     )
-    argv = [sys.executable, "-m", "jupyter_server", f"--config={config}", "--no-browser"]
-    argv += ["--allow-root", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}"]
-    argv += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}"]
+    argv = server_argv(port, token, tmp_path, f"--config={config}", "--allow-root")
     log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    server = start_server(argv, log_path, env, cwd=tmp_path)
     try:
         metrics = f"http://127.0.0.1:{port}/jupyterlab-hpc/metrics"
         # when it serves metrics (the sampler has tried the FIFO) while the fetch trickles

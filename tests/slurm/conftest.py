@@ -15,7 +15,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from tests.support import running_server, server_argv
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "slurm-testbed"
@@ -145,34 +146,22 @@ def user_server(testbed: SlurmTestbed) -> Iterator[UserServer]:
     }
     argv = [
         *_as_user(testbed.user, env),
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--ServerApp.jpserver_extensions=jupyterlab_hpc=True",
-        "--HPCSlurm.poll_interval=1",
-        "--HPCSlurm.command_timeout=20",
+        *server_argv(
+            port,
+            token,
+            root,
+            "--ServerApp.jpserver_extensions=jupyterlab_hpc=True",
+            "--HPCSlurm.poll_interval=1",
+            "--HPCSlurm.command_timeout=20",
+        ),
     ]
     log_path = base / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = UserServer(f"http://127.0.0.1:{port}/", token, root, log_path, process)
     try:
-        _wait_until_up(server)
-        yield server
+        with running_server(argv, log_path, grace_s=10) as process:
+            server = UserServer(f"http://127.0.0.1:{port}/", token, root, log_path, process)
+            _wait_until_up(server)
+            yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         # Jobs of this module must not leak into the next one's "mine" list.
         testbed.run(["scancel", "-u", testbed.user])
 
