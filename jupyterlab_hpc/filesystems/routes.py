@@ -195,7 +195,7 @@ class GuardedContents:
 
         async def guarded(*args: Any, **kwargs: Any) -> Any:
             path = _path_of(method, args, kwargs)
-            where = f"{self._name}:{path.strip('/')}"
+            where = _where(self._name, path)
             if await ensure_async(self._manager.dir_exists(path)):
                 raise web.HTTPError(400, f"{where} is a folder: folders have no checkpoints.")
             if not await ensure_async(self._manager.file_exists(path)):
@@ -205,7 +205,7 @@ class GuardedContents:
         return guarded
 
     def _refusal(self, error: OSError, path: str) -> web.HTTPError:
-        where = f"{self._name}:{path.strip('/')}"
+        where = _where(self._name, path)
         if isinstance(error, FileNotFoundError):
             return web.HTTPError(404, f"No such file or folder: {where}.")
         if isinstance(error, IsADirectoryError):
@@ -215,6 +215,11 @@ class GuardedContents:
         if isinstance(error, PermissionError):
             return web.HTTPError(403, f"This server's user may not change {where}.")
         return web.HTTPError(400, f"{where}: {error.strerror or type(error).__name__}.")
+
+
+def _where(name: str, path: str) -> str:
+    """A path as the user names it: `WORK:project/notes.txt`, `WORK:/` for the root folder."""
+    return f"{name}:{path.strip('/') or '/'}"
 
 
 def _path_of(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:

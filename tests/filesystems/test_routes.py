@@ -323,6 +323,9 @@ async def test_a_hostile_save_in_a_filesystem_is_refused_and_writes_nothing(
         ("POST", "project/checkpoints", "", 400, "WORK:project is a folder"),
         ("POST", "project/checkpoints/checkpoint", "", 400, "folders have no checkpoints"),
         ("PUT", "project", {"type": "file", "format": "text", "content": "x"}, 400, "WORK:project"),
+        ("POST", "checkpoints", "", 400, "WORK:/ is a folder: folders have no checkpoints"),
+        ("POST", "checkpoints/checkpoint", "", 400, "WORK:/ is a folder"),
+        ("PUT", "", {"type": "file", "format": "text", "content": "x"}, 400, "WORK:/ is a folder"),
     ],
     ids=[
         "a missing file",
@@ -331,6 +334,9 @@ async def test_a_hostile_save_in_a_filesystem_is_refused_and_writes_nothing(
         "a checkpoint of a folder",
         "restoring a folder's",
         "a file saved over a folder",
+        "a checkpoint of the root folder",
+        "restoring the root folder's",
+        "a file saved over the root folder",
     ],
 )
 async def test_a_file_error_is_a_4xx_in_json_naming_the_path_in_the_filesystem(
@@ -352,7 +358,7 @@ async def test_a_file_error_is_a_4xx_in_json_naming_the_path_in_the_filesystem(
         "filesystems",
         "WORK",
         "contents",
-        *path.split("/"),
+        *filter(None, path.split("/")),
         method=method,
         body=None if body is None else json.dumps(body),
         allow_nonstandard_methods=True,
