@@ -105,7 +105,12 @@ def start_server(
     argv: list[str], log_path: Path, env: Mapping[str, str] | None = None, **popen: Any
 ) -> subprocess.Popen[bytes]:
     """Start `argv` in a session of its own (out of pytest's group: only the signals a test
-    sends reach it), its output and errors written to `log_path`."""
+    sends reach it), its output and errors written to `log_path`.
+
+    SIGINT and SIGQUIT are given back their default action: a shell without job control starts
+    background commands (a CI script's, `make test &`) with both ignored, children inherit
+    that, and a server whose SIGINT is ignored rightly ignores a test's SIGINT too.
+    """
     with log_path.open("wb") as log:
         return subprocess.Popen(
             argv,
@@ -113,8 +118,15 @@ def start_server(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_default_interrupts,
             **popen,
         )
+
+
+def _default_interrupts() -> None:
+    """In the child, before exec: SIGINT and SIGQUIT do what they do by default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 @contextmanager
