@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -145,3 +147,25 @@ def running_server(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def finishes_within(seconds: float, call: Callable[[], Any]) -> Any:
+    """call()'s result or exception, or a test failure when it is still running after `seconds`:
+    a bound for a loaded machine, far below what a call that hangs would take."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        pytest.fail(f"still running after {seconds:g} s")
+    [(returned, value)] = outcome
+    if not returned:
+        raise value
+    return value

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -21,6 +20,7 @@ from jupyterlab_hpc.emissions.providers import (
     fetch_factor,
 )
 from tests.emissions.replay import ReplayServer, fixture_bytes
+from tests.support import finishes_within
 
 ECO2MIX_PATH = "/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records"
 
@@ -286,27 +286,6 @@ def test_electricity_maps_country_comes_from_the_zone() -> None:
 
 
 # --- a provider that trickles ---------------------------------------------------------------
-
-
-def finishes_within(seconds: float, call: Callable[[], Any]) -> Any:
-    """call()'s result or exception, or a test failure when it is still running after `seconds`."""
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except BaseException as error:
-            outcome.append((False, error))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if not outcome:
-        pytest.fail(f"still fetching after {seconds:g} s")
-    [(returned, value)] = outcome
-    if not returned:
-        raise value
-    return value
 
 
 def test_a_provider_that_trickles_its_answer_is_abandoned_at_the_deadline(

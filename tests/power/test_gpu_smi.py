@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from jupyterlab_hpc.power.gpu import (
     parse_query_gpu,
 )
 from jupyterlab_hpc.power.gpu_visibility import EVERY_READABLE
-from tests.support import is_gone, load_golden, shape_mismatches
+from tests.support import finishes_within, is_gone, load_golden, shape_mismatches
 
 RECORDED = Path(__file__).parent.parent / "fixtures" / "nvidia-smi"
 MIB = 1024**2
@@ -258,28 +257,6 @@ def test_missing_nvidia_smi_says_so(tmp_path: Path, make_reader: Any) -> None:
     )
 
 
-def returns_within(seconds: float, call: Callable[[], Any]) -> Any:
-    """call()'s result, or a test failure when it is still running after `seconds`: a bound
-    for a loaded machine, far below what a call waiting for a hung process would take."""
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, call()))
-        except BaseException as error:
-            outcome.append((False, error))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if not outcome:
-        pytest.fail(f"still running after {seconds:g} s")
-    [(returned, value)] = outcome
-    if not returned:
-        raise value
-    return value
-
-
 def test_hanging_nvidia_smi_is_killed_and_left_alone_for_a_while(
     smi: FakeSmi, make_reader: Any, clock: FakeClock
 ) -> None:
@@ -288,7 +265,7 @@ def test_hanging_nvidia_smi_is_killed_and_left_alone_for_a_while(
     reader = make_reader({}, timeout_s=0.5)
     # when read, then the read ends without waiting for nvidia-smi, says why, and the process
     # is gone
-    section = returns_within(60, reader.read)
+    section = finishes_within(60, reader.read)
     assert section["available"] is False
     assert section["reason"] == "nvidia-smi did not answer within 0.5 s (next try in 60 s)."
     (call,) = smi.calls()
