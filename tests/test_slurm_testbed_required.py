@@ -32,7 +32,9 @@ def run_slurm_test(tmp_path: Path, *, ci: bool) -> tuple[subprocess.CompletedPro
     project = tmp_path / "project"
     (project / "tests" / "slurm").mkdir(parents=True)
     (project / "scripts").mkdir()
-    shutil.copy(REPO / "tests" / "slurm" / "conftest.py", project / "tests" / "slurm")
+    # The fixtures and the helpers they import, as they are in this repository.
+    for name in ("__init__.py", "support.py", "slurm/conftest.py"):
+        shutil.copy(REPO / "tests" / name, project / "tests" / name)
     (project / "tests" / "slurm" / "test_one.py").write_text(A_SLURM_TEST)
     calls = tmp_path / "calls"
     calls.touch()
