@@ -49,7 +49,7 @@ jupyterlab_hpc/labextension/package.json: node_modules/.installed $(SOURCES)
 	$(BIN)/jlpm build:prod
 
 $(VENV)/.jupyterlab-hpc: jupyterlab_hpc/labextension/package.json $(PY_SOURCES)
-	$(BIN)/pip install -q --no-build-isolation ".[test]"
+	$(BIN)/pip install -q --no-build-isolation ".[test,hub]"
 	touch $@
 
 .PHONY: install
@@ -58,8 +58,8 @@ install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install
 .PHONY: lint
 lint: install  ## eslint, prettier, stylelint, ruff
 	$(BIN)/jlpm lint:check
-	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed
-	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed deploy
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed deploy
 
 .PHONY: typecheck
 typecheck: install  ## tsc over sources and tests
@@ -70,7 +70,7 @@ test-js: install  ## jest
 	$(BIN)/jlpm jest --ci
 
 .PHONY: test-py
-test-py: install testbed  ## pytest, against the local Slurm (pytest itself installs and starts nothing)
+test-py: install testbed hub-testbed  ## pytest, against the local Slurm (pytest itself installs and starts nothing)
 	$(BIN)/python -m pytest
 
 .PHONY: check-install
@@ -78,7 +78,7 @@ check-install: install  ## the installed package is a prebuilt, enabled extensio
 	scripts/check-install
 
 .PHONY: test-ui
-test-ui: install testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
+test-ui: install testbed hub-testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
 	cd ui-tests && $(BIN)/jlpm install && SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 # The UI tests take their screenshots into ui-tests/test-results; only this target writes the
@@ -114,6 +114,24 @@ SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.c
 .PHONY: testbed
 testbed: system-deps  ## start the local single-node Slurm and create its test user (as root); `scripts/slurm-testbed stop` stops it
 	scripts/slurm-testbed start
+
+# JupyterHub + batchspawner + the idle culler on that Slurm (scripts/hub-testbed). The tests run
+# it with a short culling timeout and activity reports every 10 s; `make demo-hub` with the
+# defaults a centre would use (an hour, reports every 5 minutes).
+HUB_TEST_SETTINGS := HUB_CULL_TIMEOUT=90 HUB_CULL_EVERY=10 HUB_ACTIVITY_INTERVAL=10
+
+.PHONY: hub-testbed
+hub-testbed: install testbed  ## start JupyterHub (batchspawner, idle culler) on the local Slurm, with the tests' settings
+	$(HUB_TEST_SETTINGS) SLURM_CONF=$(SLURM_CONF) scripts/hub-testbed start
+
+.PHONY: demo-hub
+demo-hub: install testbed  ## start JupyterHub spawning JupyterLab as Slurm jobs; prints the URL and the logins; Ctrl-C stops it all
+	SLURM_CONF=$(SLURM_CONF) scripts/hub-testbed run
+
+.PHONY: demo-hub-stop
+demo-hub-stop:  ## stop the hub (its servers' jobs are cancelled) and the local Slurm
+	SLURM_CONF=$(SLURM_CONF) scripts/hub-testbed stop
+	scripts/slurm-testbed stop
 
 .PHONY: clean
 clean:  ## remove build outputs (keeps .venv and node_modules)
