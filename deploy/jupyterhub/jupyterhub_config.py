@@ -7,7 +7,8 @@ environment, so that a centre can read it as a template:
     JUPYTERLAB_HPC_USER_ENV   the users' environment (a virtualenv with jupyterlab-hpc,
                               jupyterhub and batchspawner); jobs run its jupyterhub-singleuser
     HUB_TESTBED_DIR           where the hub keeps its database, cookie secret and logs
-    HUB_PORT                  the public port of the proxy (on 127.0.0.1)
+    HUB_PORT                  the public port of the proxy (on 127.0.0.1); the hub's API
+                              listens on HUB_PORT + 81, the proxy's API on HUB_PORT + 1
     HUB_USERS                 the accounts allowed to log in (comma-separated)
     HUB_CULL_TIMEOUT/EVERY    the idle culler's timeout and period, in seconds
     HUB_ACTIVITY_INTERVAL     how often a single-user server reports its activity, in seconds
@@ -39,12 +40,13 @@ SLURM_CONF = os.environ.get("SLURM_CONF", "/etc/slurm/slurm.conf")
 
 # --- The hub, its proxy and its state ----------------------------------------------------------
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:8081"
+# The hub's own API and the proxy's API sit beside the public port (8081 and 8001 by default).
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{PORT + 81}"
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.command = [os.environ.get("HUB_PROXY_COMMAND", "configurable-http-proxy")]
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:8001"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 # A spawn request answers 202 at once and the spawn page follows the progress; without this,
 # JupyterHub 6.1 can answer 500 to a spawn that finishes while the request waits.
