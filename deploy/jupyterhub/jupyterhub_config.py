@@ -196,5 +196,10 @@ c.Spawner.environment = {
     "PATH": f"{USER_ENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     "JUPYTERHUB_ACTIVITY_INTERVAL": os.environ.get("HUB_ACTIVITY_INTERVAL", "300"),
 }
+# The centre's banner and the sandbox badge are read from the server's environment; set them in
+# the hub's environment (or here) and every user's server gets them.
+for name in ("JUPYTERLAB_TOPBAR_MESSAGE", "JUPYTERLAB_TOPBAR_LEVEL", "JUPYTERLAB_HPC_SANDBOX"):
+    if name in os.environ:
+        c.Spawner.environment[name] = os.environ[name]
 if not re.fullmatch(r"[0-9]+", os.environ.get("HUB_ACTIVITY_INTERVAL", "300")):
     raise SystemExit("HUB_ACTIVITY_INTERVAL must be a whole number of seconds")
