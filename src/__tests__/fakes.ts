@@ -12,6 +12,7 @@ import {
   IAppLaunchRequest,
   IApps,
   IDashboardCheck,
+  IEndSessionResult,
   IFilesystemChecks,
   IFilesystemEntry,
   IFilesystems,
@@ -167,8 +168,11 @@ export class FakeClient implements IHPCClient {
   metricsCalls = 0;
   next: () => Promise<IMetrics> = async () => metrics();
 
+  /** The answer of `GET info` (the golden one by default). */
+  nextInfo: () => Promise<IInfo> = async () => info();
+
   info(): Promise<IInfo> {
-    return Promise.resolve(info());
+    return this.nextInfo();
   }
 
   metrics(): Promise<IMetrics> {
@@ -317,6 +321,17 @@ export class FakeClient implements IHPCClient {
   ): Promise<IFilesystemChecks> {
     this.mounted.push(entries);
     return { filesystems: entries.map(this.checkEntry) };
+  }
+
+  /** How many times `endSession` was called. */
+  endCalls = 0;
+  nextEnd: () => Promise<IEndSessionResult> = async () => ({
+    message: 'The hub is stopping your server; its Slurm job ends with it.'
+  });
+
+  endSession(): Promise<IEndSessionResult> {
+    this.endCalls++;
+    return this.nextEnd();
   }
 
   iconSvg(url: string): Promise<string> {

@@ -7,6 +7,7 @@ import {
   IAppLaunchRequest,
   IApps,
   IDashboardCheck,
+  IEndSessionResult,
   IFilesystemChecks,
   IFilesystemEntry,
   IFilesystems,
@@ -78,6 +79,12 @@ export interface IHPCClient {
   validateFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
   /** `PUT filesystems/mounts`: mount the valid entries in place of the previous ones. */
   mountFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
+  /**
+   * `POST session/end`: ask the hub to stop this server, which ends its Slurm
+   * job and releases the allocation (202). Rejects with the server's message:
+   * 409 outside a hub or a job, 502 when the hub refused.
+   */
+  endSession(): Promise<IEndSessionResult>;
   /**
    * The text of an icon the server names (`icon_url`): only one under the
    * server's base URL, which gets the user's credentials; others reject.
@@ -276,6 +283,11 @@ export class HPCClient implements IHPCClient {
       { port }
     );
     return Private.requireJSON<IDashboardCheck>(status, body, url);
+  }
+
+  async endSession(): Promise<IEndSessionResult> {
+    const { status, body, url } = await this._send('POST', 'session/end', {});
+    return Private.requireJSON<IEndSessionResult>(status, body, url);
   }
 
   async iconSvg(url: string): Promise<string> {

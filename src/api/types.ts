@@ -27,8 +27,17 @@ export interface IInfo {
     time_limit_s: number | null;
     end_time: string | null;
   } | null;
+  /** Set when a JupyterHub started this server: the sign that a hub is present. */
   hub: { control_panel_url: string; logout_url: string } | null;
   sample_interval_s?: number;
+}
+
+/**
+ * `POST session/end` (202): the hub was asked to stop this server, which ends
+ * its Slurm job; `message` says so.
+ */
+export interface IEndSessionResult {
+  message: string;
 }
 
 /** Where the memory limit was found. */

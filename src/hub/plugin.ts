@@ -2,65 +2,46 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { IToolbarWidgetRegistry } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
-import { HubLinks, hubLinks } from './links';
-import { HubAction, HubButton } from './widget';
+import { addHubCommands, CommandIDs } from './commands';
 
-/** The names of the hub buttons in the TopBar toolbar (schema/hub.json). */
-export const HUB_ITEMS: Record<HubAction, string> = {
-  'control-panel': 'hpc-hub-control-panel',
-  logout: 'hpc-hub-logout'
-};
-
-/** "Hub Control Panel" and "Log out" in the top bar, under JupyterHub only. */
+/**
+ * Under JupyterHub: "Log out" with a confirmation, and "End Session".
+ *
+ * The top bar's "Hub Control Panel" and "Log out" items are placed by this
+ * plugin's settings (schema/hub.json, `jupyter.lab.toolbars`): the first runs
+ * JupyterLab's own `hub:control-panel`, the second this plugin's confirming
+ * command, which runs `hub:logout`. "End Session" is in the File menu (same
+ * settings), the command palette and the Slurm panel.
+ */
 export const hubPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-hpc:hub',
   description:
-    'Adds the JupyterHub control panel and log-out buttons to the top bar.',
+    'Asks before logging out of JupyterHub, and adds End Session: stop this server and its Slurm job through the hub.',
   autoStart: true,
-  requires: [IHPCClient, IToolbarWidgetRegistry, JupyterFrontEnd.IPaths],
-  optional: [ITranslator],
+  requires: [IHPCClient, JupyterFrontEnd.IPaths],
+  optional: [ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     client: IHPCClient,
-    toolbarRegistry: IToolbarWidgetRegistry,
     paths: JupyterFrontEnd.IPaths,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hpc');
-    const page = paths.urls;
-    // The page config is enough when it names the hub; else the server says.
-    const links: Promise<HubLinks | null> = page.hubPrefix
-      ? Promise.resolve(hubLinks(page, null))
-      : client.info().then(
-          info => hubLinks(page, info.hub),
-          () => null
-        );
-    const resolved = links.then(found =>
-      found
-        ? {
-            control_panel_url: client.resolveUrl(found.control_panel_url),
-            logout_url: client.resolveUrl(found.logout_url)
-          }
-        : null
-    );
-    for (const action of Object.keys(HUB_ITEMS) as HubAction[]) {
-      toolbarRegistry.addFactory(
-        'TopBar',
-        HUB_ITEMS[action],
-        () =>
-          new HubButton({
-            action,
-            links: resolved,
-            commands: app.commands,
-            trans,
-            open: url => window.open(url, '_blank', 'noopener'),
-            navigate: url => window.location.assign(url)
-          })
-      );
-    }
+    addHubCommands({
+      commands: app.commands,
+      client,
+      page: paths.urls,
+      trans,
+      navigate: url => window.location.assign(url)
+    });
+    palette?.addItem({
+      command: CommandIDs.endSession,
+      category: trans.__('HPC')
+    });
   }
 };

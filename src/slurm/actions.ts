@@ -4,7 +4,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IHPCClient } from '../api/client';
 import { ISlurmJob } from '../api/types';
 import { notifyFailure } from '../notify';
-import { actionIds, canHold, canRelease } from './jobs';
+import { actionIds, canHold, canRelease, isSessionJob } from './jobs';
+import { ISlurmSession } from './session';
 import { ISlurmQueueModel } from './tokens';
 
 /** What the queue panel can do with the selected jobs. */
@@ -31,10 +32,17 @@ export class SlurmActions implements ISlurmActions {
     this._trans = options.trans;
     this._confirm = options.confirm;
     this._showDetails = options.showDetails;
+    this._session = options.session ?? null;
   }
 
   async cancel(jobs: readonly ISlurmJob[]): Promise<boolean> {
-    if (!jobs.length || !(await this._confirm(jobs))) {
+    if (!jobs.length) {
+      return false;
+    }
+    // The confirmation warns when this JupyterLab's own job is among them.
+    const sessionId = this._session?.jobId ?? null;
+    const session = jobs.find(job => isSessionJob(job, sessionId)) ?? null;
+    if (!(await this._confirm(jobs, session))) {
       return false;
     }
     const trans = this._trans;
@@ -138,12 +146,19 @@ export class SlurmActions implements ISlurmActions {
   private _trans: TranslationBundle;
   private _confirm: SlurmActions.Confirm;
   private _showDetails: (job: ISlurmJob) => Promise<void>;
+  private _session: ISlurmSession | null;
 }
 
 /** A namespace for `SlurmActions` statics. */
 export namespace SlurmActions {
-  /** Ask the user whether to cancel the jobs. */
-  export type Confirm = (jobs: readonly ISlurmJob[]) => Promise<boolean>;
+  /**
+   * Ask the user whether to cancel the jobs; `session` is the one among them
+   * this JupyterLab runs in, if any.
+   */
+  export type Confirm = (
+    jobs: readonly ISlurmJob[],
+    session: ISlurmJob | null
+  ) => Promise<boolean>;
 
   /** The options of the job actions. */
   export interface IOptions {
@@ -157,6 +172,8 @@ export namespace SlurmActions {
     confirm: Confirm;
     /** Show one job's details. */
     showDetails(job: ISlurmJob): Promise<void>;
+    /** This JupyterLab's own job, for the confirmation (none by default). */
+    session?: ISlurmSession | null;
   }
 }
 

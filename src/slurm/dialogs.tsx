@@ -14,13 +14,28 @@ import { actionIds } from './jobs';
 
 /**
  * The cancel confirmation: every job's id and exact name, and the safe
- * answer ("Keep") focused, so that Enter does not cancel anything.
+ * answer ("Keep") focused, so that Enter does not cancel anything. When this
+ * JupyterLab's own job is among them, it says so first: JupyterLab stops.
  */
 export function confirmCancel(trans: TranslationBundle): SlurmActions.Confirm {
-  return async jobs => {
+  return async (jobs, session) => {
     const result = await showDialog({
-      title: trans._n('Cancel %1 job?', 'Cancel %1 jobs?', jobs.length),
-      body: <CancelList jobs={jobs} trans={trans} />,
+      title: session
+        ? trans.__('Stop this JupyterLab?')
+        : trans._n('Cancel %1 job?', 'Cancel %1 jobs?', jobs.length),
+      body: (
+        <div className="jp-hpc-SlurmConfirm-body">
+          {session && (
+            <p className="jp-hpc-SlurmConfirm-session">
+              {trans.__(
+                'This JupyterLab runs in job %1: cancelling it stops this JupyterLab, and work that is not saved is lost.',
+                session.id
+              )}
+            </p>
+          )}
+          <CancelList jobs={jobs} session={session} trans={trans} />
+        </div>
+      ),
       buttons: [
         Dialog.cancelButton({ label: trans.__('Keep') }),
         Dialog.warnButton({
@@ -36,6 +51,7 @@ export function confirmCancel(trans: TranslationBundle): SlurmActions.Confirm {
 /** The jobs a cancellation would reach. */
 export function CancelList(props: {
   jobs: readonly ISlurmJob[];
+  session?: ISlurmJob | null;
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans } = props;
@@ -48,6 +64,11 @@ export function CancelList(props: {
           {actionIds(job).whole && (
             <span className="jp-hpc-SlurmConfirm-note">
               {trans.__('(every task of array %1)', job.job_id)}
+            </span>
+          )}
+          {job === props.session && (
+            <span className="jp-hpc-SlurmConfirm-note">
+              {trans.__('(this JupyterLab)')}
             </span>
           )}
         </li>

@@ -22,6 +22,24 @@ export function stateModifier(state: string): string {
   return word.toLowerCase().replace(/[^a-z]/g, '') || 'unknown';
 }
 
+/**
+ * Whether a job is the one this JupyterLab runs in: `sessionJobId` is the
+ * server's `SLURM_JOB_ID` (`GET info`), which is squeue's id, or its unique
+ * `%A` for an array task; never a pending range's.
+ */
+export function isSessionJob(
+  job: ISlurmJob,
+  sessionJobId: string | null
+): boolean {
+  if (!sessionJobId) {
+    return false;
+  }
+  return (
+    job.id === sessionJobId ||
+    (job.job_id === sessionJobId && !job.id.includes('['))
+  );
+}
+
 /** Whether a job is waiting and can still be held. */
 export function canHold(job: ISlurmJob): boolean {
   return job.state === 'PENDING' && !job.held;

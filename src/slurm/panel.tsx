@@ -8,6 +8,7 @@ import { SlurmHistoryModel } from './history';
 import { HistoryView } from './historyview';
 import { slurmIcon } from './icon';
 import { QueueView } from './queueview';
+import { ISlurmSession } from './session';
 import { ISlurmQueueModel } from './tokens';
 
 /** The id of the Slurm sidebar panel. */
@@ -29,11 +30,13 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
     const trans = (this._trans = options.trans);
     this._history = options.history;
     this._actions = options.actions;
+    this._session = options.session ?? null;
+    this._session?.changed.connect(this._onChanged, this);
     this.id = SLURM_PANEL_ID;
     this.addClass('jp-hpc-SlurmPanel');
     this.title.icon = slurmIcon;
     this.title.caption = trans.__('Slurm jobs');
-    this._history.stateChanged.connect(this._onHistory, this);
+    this._history.stateChanged.connect(this._onChanged, this);
   }
 
   render(): JSX.Element | null {
@@ -46,6 +49,7 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
         model={model}
         history={this._history}
         actions={this._actions}
+        session={this._session}
         now={Date.now()}
         trans={this._trans}
       />
@@ -57,7 +61,8 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
       return;
     }
     this._stopTicking();
-    this._history.stateChanged.disconnect(this._onHistory, this);
+    this._history.stateChanged.disconnect(this._onChanged, this);
+    this._session?.changed.disconnect(this._onChanged, this);
     super.dispose();
   }
 
@@ -103,13 +108,15 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
     }
   }
 
-  private _onHistory(): void {
+  /** The history or the session changed: redraw. */
+  private _onChanged(): void {
     this.update();
   }
 
   private _trans: TranslationBundle;
   private _history: SlurmHistoryModel;
   private _actions: ISlurmActions;
+  private _session: ISlurmSession | null;
   private _timer: number | null = null;
 }
 
@@ -125,6 +132,8 @@ export namespace SlurmPanel {
     actions: ISlurmActions;
     /** The translation bundle of the extension. */
     trans: TranslationBundle;
+    /** This JupyterLab's own job, marked in the queue (none by default). */
+    session?: ISlurmSession | null;
   }
 }
 
@@ -137,6 +146,7 @@ namespace Private {
     model: ISlurmQueueModel;
     history: SlurmHistoryModel;
     actions: ISlurmActions;
+    session: ISlurmSession | null;
     now: number;
     trans: TranslationBundle;
   }): JSX.Element {
@@ -202,6 +212,7 @@ namespace Private {
               <QueueView
                 model={props.model}
                 actions={props.actions}
+                session={props.session}
                 now={props.now}
                 trans={trans}
               />

@@ -19,6 +19,7 @@ import { SlurmHistoryModel } from './history';
 import { slurmIcon } from './icon';
 import { SlurmQueueModel } from './model';
 import { SlurmPanel } from './panel';
+import { SlurmSession } from './session';
 import { ISlurmQueueModel } from './tokens';
 
 /** The command ids of the Slurm panel. */
@@ -66,9 +67,12 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
       standby: (): boolean | 'when-hidden' => !panel.isVisible || 'when-hidden'
     });
     const history = new SlurmHistoryModel({ client });
+    // The job this JupyterLab runs in: marked in the queue, warned of on cancel.
+    const session = new SlurmSession({ client, commands: app.commands });
     const actions: SlurmActions = new SlurmActions({
       client,
       model,
+      session,
       trans,
       confirm: confirmCancel(trans),
       showDetails: job =>
@@ -83,6 +87,7 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
       model,
       history,
       actions,
+      session,
       trans
     });
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });

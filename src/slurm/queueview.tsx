@@ -18,6 +18,7 @@ import {
   SortKey,
   sortJobs
 } from './jobs';
+import { ISlurmSession } from './session';
 import { JobTable } from './table';
 import { ISlurmQueueModel } from './tokens';
 
@@ -26,7 +27,7 @@ import { ISlurmQueueModel } from './tokens';
  * (or why there is none). Filter, order and selection are this view's own.
  */
 export function QueueView(props: QueueView.IProps): JSX.Element {
-  const { model, trans, actions } = props;
+  const { model, trans, actions, session } = props;
   const [filter, setFilter] = React.useState('');
   const [sort, setSort] = React.useState<ISort>({ key: 'id', ascending: true });
   const [selected, setSelected] = React.useState<ReadonlySet<string>>(
@@ -114,6 +115,18 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
       onClick: () => onDetails(chosen[0])
     }
   ];
+  if (session?.canEnd && session.jobId) {
+    buttons.push({
+      name: 'end-session',
+      label: trans.__('End Session'),
+      title: trans.__(
+        'Stop this JupyterLab and end its Slurm job %1, releasing the allocation (asks first)',
+        session.jobId
+      ),
+      enabled: !busy,
+      onClick: () => run(() => session.end())
+    });
+  }
 
   return (
     <div className="jp-hpc-SlurmQueue">
@@ -167,6 +180,7 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
             sort={sort}
             selected={selected}
             showUser={model.scope === 'all'}
+            sessionJob={session?.jobId ?? null}
             trans={trans}
             onSort={onSort}
             onSelect={onSelect}
@@ -192,6 +206,8 @@ export namespace QueueView {
   export interface IProps {
     model: ISlurmQueueModel;
     actions: ISlurmActions;
+    /** This JupyterLab's own job: its row is marked, and End Session offered. */
+    session: ISlurmSession | null;
     /** The time of this rendering, for the age of the data. */
     now: number;
     trans: TranslationBundle;

@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { ISlurmJob } from '../api/types';
 import { formatDuration, formatTimeUsed } from './format';
-import { ISort, SortKey, stateModifier } from './jobs';
+import { isSessionJob, ISort, SortKey, stateModifier } from './jobs';
 
 /** The queue table: sortable headers, one checkbox per row, exact text. */
 export const JobTable = React.memo((props: JobTable.IProps): JSX.Element => {
@@ -55,6 +55,7 @@ export const JobTable = React.memo((props: JobTable.IProps): JSX.Element => {
             key={job.id}
             job={job}
             selected={selected.has(job.id)}
+            session={isSessionJob(job, props.sessionJob)}
             showUser={props.showUser}
             trans={trans}
             onSelect={props.onSelect}
@@ -78,6 +79,8 @@ export namespace JobTable {
     selected: ReadonlySet<string>;
     /** Whether to show the owner of each job (everyone's jobs). */
     showUser: boolean;
+    /** The id of the job this JupyterLab runs in, marked as such; null: none. */
+    sessionJob: string | null;
     /** The translation bundle of the extension. */
     trans: TranslationBundle;
     /** Sort by a column (again: reverse the order). */
@@ -140,6 +143,7 @@ namespace Private {
   export function Row(props: {
     job: ISlurmJob;
     selected: boolean;
+    session: boolean;
     showUser: boolean;
     trans: TranslationBundle;
     onSelect(id: string, selected: boolean): void;
@@ -148,16 +152,27 @@ namespace Private {
     const { job, trans } = props;
     const state = stateModifier(job.state);
     const limit = formatDuration(job.time_limit_s) ?? trans.__('unlimited');
+    const modifiers =
+      (props.selected ? ' jp-mod-selected' : '') +
+      (props.session ? ' jp-mod-session' : '');
     return (
       <tr
-        className={`jp-hpc-SlurmJob${props.selected ? ' jp-mod-selected' : ''}`}
+        className={`jp-hpc-SlurmJob${modifiers}`}
         data-job-id={job.id}
         data-state={job.state}
+        data-session={props.session ? 'true' : undefined}
       >
         <td className="jp-hpc-SlurmJob-select">
           <input
             type="checkbox"
-            aria-label={trans.__('Select job %1', job.id)}
+            aria-label={
+              props.session
+                ? trans.__(
+                    'Select job %1, the job this JupyterLab runs in',
+                    job.id
+                  )
+                : trans.__('Select job %1', job.id)
+            }
             checked={props.selected}
             onChange={event =>
               props.onSelect(job.id, event.currentTarget.checked)
@@ -172,6 +187,17 @@ namespace Private {
           >
             {job.id}
           </button>
+          {props.session && (
+            <span
+              className="jp-hpc-SlurmSessionBadge"
+              title={trans.__(
+                'This JupyterLab runs in job %1: cancelling or ending it stops JupyterLab',
+                job.id
+              )}
+            >
+              {trans.__('this JupyterLab')}
+            </span>
+          )}
         </td>
         <td className="jp-hpc-SlurmJob-state">
           <span className={`jp-hpc-SlurmState jp-mod-${state}`}>

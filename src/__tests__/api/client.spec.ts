@@ -66,6 +66,31 @@ describe('HPCClient', () => {
     expect(error.message).toBe('since must be an ISO 8601 time');
   });
 
+  it('ends the session with a POST under the base URL, and says why it could not', async () => {
+    // Given a server under a hub's prefix that accepts, then refuses
+    let answer = fakes.json(
+      { message: 'The hub is stopping your server.' },
+      202
+    );
+    const { settings, calls } = fakes.fakeSettings(() => answer);
+    const client = new HPCClient({ serverSettings: settings });
+
+    // When the session is ended, the POST goes to the route and the message comes back
+    const result = await client.endSession();
+    expect(calls[0].url).toBe(
+      'http://localhost:8888/user/alice/lab%201/jupyterlab-hpc/session/end'
+    );
+    expect(calls[0].init.method).toBe('POST');
+    expect(result.message).toBe('The hub is stopping your server.');
+
+    // and a refusal (409 outside a hub or a job) rejects with the server's text
+    answer = fakes.json({ message: 'This server runs in no Slurm job.' }, 409);
+    const error = await client.endSession().catch(e => e);
+    expect(error).toBeInstanceOf(HPCRequestError);
+    expect(error.status).toBe(409);
+    expect(error.message).toBe('This server runs in no Slurm job.');
+  });
+
   it('turns a 500 without JSON into a typed server error', async () => {
     const { settings } = fakes.fakeSettings(() =>
       fakes.text('<html>Internal Server Error</html>', 500)

@@ -159,7 +159,7 @@ describe('confirmCancel', () => {
   ];
 
   it('lists every job by id and exact name, and says yes on the warn button', async () => {
-    const answer = confirmCancel(trans)(jobs);
+    const answer = confirmCancel(trans)(jobs, null);
     await waitForDialog();
 
     const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
@@ -184,7 +184,7 @@ describe('confirmCancel', () => {
   });
 
   it('says no when dismissed', async () => {
-    const answer = confirmCancel(trans)(jobs);
+    const answer = confirmCancel(trans)(jobs, null);
     await dismissDialog();
 
     await expect(answer).resolves.toBe(false);

@@ -7,6 +7,7 @@ import { SlurmActions } from '../../slurm/actions';
 import { SlurmHistoryModel } from '../../slurm/history';
 import { SlurmQueueModel } from '../../slurm/model';
 import { SlurmPanel } from '../../slurm/panel';
+import { ISlurmSession } from '../../slurm/session';
 import * as fakes from '../fakes';
 import { waitFor } from '../wait';
 
@@ -16,7 +17,8 @@ export const trans = nullTranslator.load('jupyterlab_hpc');
 /** A panel over a fake client, attached and showing its first answer. */
 export async function openPanel(
   client: fakes.FakeClient,
-  confirm: SlurmActions.Confirm = async () => true
+  confirm: SlurmActions.Confirm = async () => true,
+  session: ISlurmSession | null = null
 ): Promise<{
   panel: SlurmPanel;
   model: SlurmQueueModel;
@@ -32,9 +34,10 @@ export async function openPanel(
     model,
     trans,
     confirm,
-    showDetails
+    showDetails,
+    session
   });
-  const panel = new SlurmPanel({ model, history, actions, trans });
+  const panel = new SlurmPanel({ model, history, actions, session, trans });
   Widget.attach(panel, document.body);
   await model.refresh();
   // drawn once it shows jobs, says there are none, or shows the error
