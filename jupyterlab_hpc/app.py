@@ -15,6 +15,7 @@ from jupyter_server.serverapp import ServerApp
 from traitlets.config import Configurable
 
 from . import __version__
+from .activity import BusyKernelActivity
 from .apps.config import HPCApps
 from .apps.instances import AppManager
 from .apps.proxy import app_proxy_routes, server_proxy_routes
@@ -27,6 +28,8 @@ from .emissions.integrator import EmissionsAccount
 from .filesystems.config import HPCFilesystems
 from .filesystems.mounts import Mounts, contents_manager_factory, install_kernel_hooks
 from .filesystems.routes import filesystems_routes
+from .hub.routes import session_routes
+from .hub.session import HubServer, SessionEnder
 from .info.routes import info_routes
 from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
@@ -67,9 +70,11 @@ class HPCApp(ExtensionApp):
     jobs: JobQueue | None = None
     slurm_actions: SlurmActions | None = None
     session_job: SessionJob | None = None
+    session_ender: SessionEnder | None = None
     app_manager: AppManager | None = None
     _reclaiming: asyncio.Future[None] | None = None
     mounts: Mounts | None = None
+    busy_kernels: BusyKernelActivity | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables; build the one sampler and the one job queue of this server."""
@@ -141,6 +146,13 @@ class HPCApp(ExtensionApp):
             history_ttl_s=self.slurm_config.poll_interval,
         )
         self.session_job = SessionJob(runner)
+        # End session: the hub stops this server, or this server's own Slurm job is cancelled.
+        self.session_ender = SessionEnder(
+            HubServer.from_env(os.environ),
+            os.environ.get("SLURM_JOB_ID"),
+            self.slurm_actions.cancel,
+            log=self.log,
+        )
 
     def _initialize_filesystems(self) -> None:
         """The user's mounted filesystems, and kernels of their notebooks started in them."""
@@ -183,6 +195,8 @@ class HPCApp(ExtensionApp):
         self.handlers.extend(server_proxy_routes(self.serverapp))
         assert self.mounts is not None
         self.handlers.extend(filesystems_routes(self.filesystems_config, self.mounts))
+        assert self.session_ender is not None
+        self.handlers.extend(session_routes(self.session_ender))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""
@@ -191,6 +205,11 @@ class HPCApp(ExtensionApp):
         if self.sampler is not None:
             self.sampler.start()
         self._stop_on_sigint()
+        # A long, silent computation is activity for JupyterHub's idle culler.
+        self.busy_kernels = BusyKernelActivity(
+            serverapp.web_app.settings, serverapp.kernel_manager, log=self.log
+        )
+        self.busy_kernels.start()
         if self.app_manager is not None:
             # Apps a server killed with SIGKILL left running here are stopped (and logged).
             self._reclaiming = asyncio.ensure_future(self.app_manager.reclaim())
@@ -211,6 +230,8 @@ class HPCApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Stop the apps (none is left running), sampling, and keep the emissions total."""
+        if self.busy_kernels is not None:
+            self.busy_kernels.stop()
         if self.app_manager is not None:
             # First: processes left running outlive the server; the rest ends with it.
             try:

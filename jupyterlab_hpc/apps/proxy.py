@@ -27,6 +27,7 @@ forward all of the above to any port); `server_proxy_routes` keeps the servers a
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 from urllib.parse import unquote
 
@@ -42,10 +43,12 @@ from jupyter_server_proxy import (
 from jupyter_server_proxy.handlers import (
     AddSlashHandler,
     LocalProxyHandler,
+    ProxyHandler,
     SuperviseAndProxyHandler,
 )
 from tornado import httputil, web
 
+from .environment import app_environment
 from .instances import RUNNING, STARTING, AppManager
 
 # Headers that carry the user's Jupyter identity.
@@ -307,6 +310,8 @@ def server_proxy_routes(serverapp: ServerApp) -> list[tuple[Any, ...]]:
     (`jupyter_serverproxy_servers` entry points, e.g. jupyter-rsession-proxy) keep their routes
     and launcher entries: these are the routes its extension would add for them, relative to
     the base URL. A centre that turns its extension back on gets them from it, not twice.
+    Unlike its extension's, these forward no credential (`CredentialFilter`) and start their
+    process without JupyterHub's and Jupyter's tokens in its environment (`CredentialFreeStart`).
     """
     if serverapp.jpserver_extensions.get("jupyter_server_proxy"):
         return []
@@ -318,7 +323,44 @@ def server_proxy_routes(serverapp: ServerApp) -> list[tuple[Any, ...]]:
         if process.launcher_entry.enabled and process.launcher_entry.icon_path
     }
     return [
-        *make_handlers("/", processes),
+        *(_narrowed(route) for route in make_handlers("/", processes)),
         ("server-proxy/servers-info", ServersInfoHandler, {"server_processes": processes}),
         ("server-proxy/icon/(.*)", ServerProxyIconHandler, {"icons": icons}),
     ]
+
+
+class CredentialFreeStart:
+    """Mixin for jupyter-server-proxy's supervised servers: start them without credentials.
+
+    jupyter-server-proxy starts a server (code-server, RStudio...) with a copy of the Jupyter
+    server's whole environment, JUPYTERHUB_API_TOKEN included. Its command is prefixed with
+    `env -u NAME...` for each variable `app_environment` removes from a launched app's
+    environment (only names reach the argv, never values).
+    """
+
+    def get_cmd(self) -> list[str]:
+        command: list[str] = super().get_cmd()  # type: ignore[misc]
+        if not command:
+            # A server jupyter-server-proxy does not start: nothing to clean.
+            return command
+        secrets = [_server_token(self.settings.get("serverapp"))]  # type: ignore[attr-defined]
+        kept = app_environment(os.environ, secrets)
+        unset = [f"--unset={name}" for name in sorted(os.environ) if name not in kept]
+        return ["env", *unset, "--", *command] if unset else command
+
+
+def _server_token(serverapp: Any) -> str:
+    provider = getattr(serverapp, "identity_provider", None)
+    return str(getattr(provider, "token", "") or "")
+
+
+def _narrowed(route: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A route of `make_handlers` whose proxy handler forwards and starts without credentials."""
+    pattern, handler, *rest = route
+    if not (isinstance(handler, type) and issubclass(handler, ProxyHandler)):
+        return route
+    mixins: tuple[type, ...] = (CredentialFilter,)
+    if issubclass(handler, SuperviseAndProxyHandler):
+        mixins = (CredentialFreeStart, *mixins)
+    narrowed = type(handler.__name__, (*mixins, handler), {"__doc__": handler.__doc__})
+    return (pattern, _authenticated(narrowed), *rest)

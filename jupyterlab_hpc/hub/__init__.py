@@ -1,1 +1,1 @@
-"""JupyterHub's control panel and log-out links, when the server was spawned by a hub."""
+"""JupyterHub: the sign that a hub is present, and ending the session through it."""

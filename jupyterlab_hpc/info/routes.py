@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -14,7 +15,6 @@ from tornado import web
 from ..banner.config import HPCBanner, HPCSandbox
 from ..banner.message import current_banner
 from ..banner.sandbox import sandbox_state
-from ..hub.links import hub_links
 from ..metrics.sampler import MetricsSampler
 from ..slurm.session import SessionJob
 
@@ -95,6 +95,21 @@ class InfoHandler(APIHandler):
                 }
             )
         )
+
+
+def hub_links(env: Mapping[str, str]) -> dict[str, str] | None:
+    """`{control_panel_url, logout_url}` under JupyterHub (the sign that a hub is present).
+
+    From the env jupyterhub-singleuser gets: JUPYTERHUB_SERVICE_PREFIX (this server's prefix),
+    JUPYTERHUB_BASE_URL (the hub's base URL, "/" by default) and, where user servers have their
+    own subdomains, JUPYTERHUB_HOST (the hub's origin).
+    """
+    if not env.get("JUPYTERHUB_SERVICE_PREFIX") and not env.get("JUPYTERHUB_API_URL"):
+        return None
+    host = env.get("JUPYTERHUB_HOST", "").rstrip("/")
+    hub = host + "/" + env.get("JUPYTERHUB_BASE_URL", "/").strip("/")
+    hub = hub.rstrip("/") + "/hub"
+    return {"control_panel_url": f"{hub}/home", "logout_url": f"{hub}/logout"}
 
 
 def info_routes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyterlab_hpc.hub.links import hub_links
+from jupyterlab_hpc.info.routes import hub_links
 
 
 def test_outside_a_hub_there_are_no_links() -> None:
