@@ -193,7 +193,10 @@ def _app_cookies(header: str, jupyter_names: set[str]) -> str:
     for part in header.split(";"):
         part = part.strip()
         name = part.partition("=")[0].strip() if "=" in part else ""
-        if part and name not in jupyter_names and not name.startswith(HUB_COOKIE_PREFIXES):
+        # JupyterHub's c.JupyterHub.cookie_host_prefix_enabled names its cookies
+        # `__Host-jupyterhub-user-<name>` (and `...-oauth-state`).
+        bare = name.removeprefix("__Host-").removeprefix("__Secure-")
+        if part and bare not in jupyter_names and not bare.startswith(HUB_COOKIE_PREFIXES):
             kept.append(part)
     return "; ".join(kept)
 
@@ -345,7 +348,7 @@ class CredentialFreeStart:
             return command
         secrets = [_server_token(self.settings.get("serverapp"))]  # type: ignore[attr-defined]
         kept = app_environment(os.environ, secrets)
-        unset = [f"--unset={name}" for name in sorted(os.environ) if name not in kept]
+        unset = [part for name in sorted(os.environ) if name not in kept for part in ("-u", name)]
         return ["env", *unset, "--", *command] if unset else command
 
 

@@ -61,6 +61,9 @@ HUB_COOKIES = [
     "jupyterhub-session-id=0123456789abcdef",
     "jupyterhub-hub-login=2|1:0|10:1700000000|login",
     "_xsrf=2|abcd|efgh|1700000000",
+    # with c.JupyterHub.cookie_host_prefix_enabled (user subdomains)
+    "__Host-jupyterhub-user-alice=2|1:0|10:1700000000|22:jupyterhub-user-alice|abc",
+    "__Host-jupyterhub-user-alice-oauth-state=2|1:0|10:1700000000|state",
 ]
 
 
