@@ -130,9 +130,8 @@ async def test_no_hub_credential_reaches_the_app(lab: Lab, app: str) -> None:
 
 def test_the_spawner_environment_is_jupyterhubs() -> None:
     # the variables above are those JupyterHub 6.1's Spawner.get_env sets (guards this list)
-    from jupyterhub.spawner import Spawner
-
-    source = open(sys.modules[Spawner.__module__].__file__ or "").read()
+    spawner = pytest.importorskip("jupyterhub.spawner")
+    source = open(spawner.__file__ or "").read()
     for name in SPAWNER_ENV:
         if name.startswith("JUPYTERHUB_") and name not in ("JUPYTERHUB_CRYPT_KEY",):
             assert name in source, name
