@@ -69,9 +69,9 @@ c.Authenticator.allowed_users = {
 # --- Activity and the idle culler ----------------------------------------------------------------
 # What counts as activity is what the single-user server reports (kernels, terminals, API calls
 # a person makes, apps used through the proxy); jupyterlab-hpc's own polling does not count.
-# The proxy's per-route timestamps would count every request (a meter's poll too), so the hub
-# does not read them: `last_activity_interval` is the period of that read.
-c.JupyterHub.last_activity_interval = 10 * 365 * 24 * 3600
+# The proxy's per-route timestamps count every answered request (a meter's poll too), so the
+# hub does not read them: `last_activity_interval` is the period of that read, and 0 turns it off.
+c.JupyterHub.last_activity_interval = 0
 cull_timeout = int(os.environ.get("HUB_CULL_TIMEOUT", "3600"))
 cull_every = int(os.environ.get("HUB_CULL_EVERY", "300"))
 c.JupyterHub.services = [
@@ -186,6 +186,13 @@ c.SlurmSpawner.exec_prefix = "/usr/sbin/runuser -u {username} --"
 c.SlurmSpawner.batchspawner_singleuser_cmd = str(USER_ENV / "bin" / "batchspawner-singleuser")
 c.Spawner.cmd = [str(USER_ENV / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# A server's token may stop its own server (End Session in JupyterLab); the first two scopes are
+# JupyterHub's default for it. Without the third, End Session cancels the server's Slurm job.
+c.Spawner.server_token_scopes = [
+    "users:activity!user",
+    "access:servers!server",
+    "delete:servers!server",
+]
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 120
