@@ -235,6 +235,7 @@ def test_b_cannot_reach_a_apps_logs_or_app_urls(
         }
         for who, response in answers.items():
             assert response.status_code in (403, 404), (path, who, response.status_code)
+            assert "ws test app" not in response.text, (path, who, "A's app answered")
             assert str(app_a["pid"]) not in response.text, (path, who, "A's app answered")
     # neither may B stop A's app, nor start one in A's server
     url = f"jupyterlab-hpc/apps/{TEST_APP}/0"
