@@ -91,6 +91,9 @@ def test_end_session_stops_the_server_and_its_job(hub: Hub, users: Users) -> Non
         response = browser.request("POST", hub.user_url(user, "jupyterlab-hpc/session/end"))
         assert response.status_code == 202, (response.status_code, response.text)
         assert response.json()["message"], response.text
+        # the testbed's hub lets a server stop itself (c.Spawner.server_token_scopes), so the
+        # hub stops it, at once, rather than noticing later that its job was cancelled
+        assert response.json()["via"] == "hub", response.text
         assert_nothing_left(hub, user, app_pids, mark)
 
 
