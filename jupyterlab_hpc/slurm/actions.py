@@ -32,6 +32,8 @@ from .runner import SlurmRunner
 MAX_SCRIPT_BYTES = 1024 * 1024
 
 CONTROLLER_DOWN = "Unable to contact slurm controller"
+# What scancel, scontrol hold and release say about a job of another user.
+PERMISSION_DENIED = "access/permission denied"
 ACCOUNTING_DISABLED = "accounting storage is disabled"
 NOT_ENABLED = "Job accounting is not enabled on this cluster."
 
@@ -210,8 +212,11 @@ def _message(result: CommandResult) -> str:
 
 
 def _failure_status(message: str) -> int:
-    """503 when Slurm itself is unreachable; else the request was refused (400)."""
-    return 503 if CONTROLLER_DOWN.lower() in message.lower() else 400
+    """503 when Slurm is unreachable, 403 when it refuses this user (another's job), else 400."""
+    lowered = message.lower()
+    if CONTROLLER_DOWN.lower() in lowered:
+        return 503
+    return 403 if PERMISSION_DENIED in lowered else 400
 
 
 def _pick(jobs: list[dict[str, str]], job_id: str) -> dict[str, str]:

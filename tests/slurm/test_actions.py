@@ -109,12 +109,20 @@ async def test_cancel_hold_release(root: Path) -> None:
     assert len(commands.calls) == 3
 
 
-async def test_hold_refused_by_slurm_is_400_with_its_message(root: Path) -> None:
+async def test_an_action_slurm_denies_this_user_is_403_with_its_message(root: Path) -> None:
     denied = "Access/permission denied for job 7"
     actions, _ = actions_for(root, {("scontrol",): (1, "", denied + "\n")})
     with pytest.raises(ActionError) as raised:
         await actions.release("7")
-    assert (raised.value.status, raised.value.message) == (400, denied)
+    assert (raised.value.status, raised.value.message) == (403, denied)
+
+
+async def test_an_action_slurm_refuses_otherwise_is_400_with_its_message(root: Path) -> None:
+    refused = "Job has already finished for job 8"
+    actions, _ = actions_for(root, {("scancel",): (1, "", refused + "\n")})
+    with pytest.raises(ActionError) as raised:
+        await actions.cancel("8")
+    assert (raised.value.status, raised.value.message) == (400, refused)
 
 
 async def test_details_pick_the_array_task_and_relate_paths_to_the_root(root: Path) -> None:
