@@ -1,6 +1,11 @@
 /**
  * Galata configuration: a real JupyterLab with jupyterlab-hpc installed, in
  * Debian's Chromium (Playwright cannot download its own browsers here).
+ *
+ * Two projects: "jupyterlab" runs the specs against the bare JupyterLab of
+ * `webServer`; "hub" runs tests/hub against the JupyterHub testbed that
+ * `make test-ui` starts (scripts/hub-testbed, found through $HUB_TESTBED_DIR),
+ * logging in through the hub's own login page.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -26,6 +31,16 @@ module.exports = {
       ]
     }
   },
+  projects: [
+    { name: 'jupyterlab', testIgnore: ['**/hub/**'] },
+    {
+      name: 'hub',
+      testMatch: ['**/hub/**/*.spec.ts'],
+      // Each test spawns a Slurm job through the hub and stops it, each of
+      // which may take up to 2 minutes on a loaded machine.
+      timeout: 420 * 1000
+    }
+  ],
   webServer: {
     command: 'jlpm start',
     url: 'http://localhost:8888/lab',
