@@ -84,7 +84,7 @@ test-ui: install testbed hub-testbed  ## Galata UI tests in Debian's Chromium, a
 # The UI tests take their screenshots into ui-tests/test-results; only this target writes the
 # tracked ones in docs/images (ui-tests/tests/images.ts reads HPC_SCREENSHOTS).
 .PHONY: screenshots
-screenshots: install testbed  ## the Galata UI tests, writing the documentation's screenshots in docs/images
+screenshots: install testbed hub-testbed  ## the Galata UI tests, writing the documentation's screenshots in docs/images
 	cd ui-tests && $(BIN)/jlpm install && HPC_SCREENSHOTS=1 SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 .PHONY: test
