@@ -170,7 +170,7 @@ class SlurmSessionSpawner(SlurmSpawner):
 
 c.JupyterHub.spawner_class = SlurmSessionSpawner
 c.SlurmSpawner.batch_script = """#!/bin/bash
-#SBATCH --output={{homedir}}/jupyterhub_slurmspawner_%j.log
+#SBATCH --output={{homedir}}/.jupyterhub_slurmspawner_%j.log
 #SBATCH --job-name=jupyterhub-{{username}}
 #SBATCH --chdir={{homedir}}
 #SBATCH --export={{keepvars}}
