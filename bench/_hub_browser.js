@@ -10,8 +10,10 @@
  *       (POST /hub/api/users/<u>/server with the options as JSON): the page opens
  *       /user/<u>/lab, which the hub turns into its spawn-pending page until the server is
  *       ready, then sends to the server (OAuth), until `.jp-Launcher` is visible.
- *     ← {"ok": true, "post_ms", "lab_html_ms", "launcher_ms"} (ms after t0), the context
- *       closed; or {"ok": false, "error"}.
+ *     ← {"ok": true, "post_ms", "lab_html_ms", "launcher_ms"} (ms after t0), "requests" and
+ *       "bytes" (the responses from the lab HTML on until the launcher showed, and the sum
+ *       of their Content-Length headers, where given), the context closed; or
+ *       {"ok": false, "error"}.
  *   {"cmd": "quit"}
  *
  * Both sides of the comparison go through exactly this sequence.
@@ -45,15 +47,24 @@ async function login(page, hub, user, password, timeout) {
 
 async function spawn(browser, msg) {
   const timeout = msg.timeout_ms || 180000;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 }
+  });
   try {
     const page = await context.newPage();
     await login(page, msg.hub, msg.user, msg.password, timeout);
     const labPath = `/user/${msg.user}/lab`;
     let labHtml = null;
     let t0 = 0;
+    let launcher = null;
+    let requests = 0;
+    let bytes = 0;
     page.on('response', response => {
       const request = response.request();
+      if (labHtml !== null && launcher === null) {
+        requests += 1;
+        bytes += Number(response.headers()['content-length'] || 0);
+      }
       if (
         labHtml === null &&
         request.isNavigationRequest() &&
@@ -74,12 +85,21 @@ async function spawn(browser, msg) {
     });
     const post = performance.now() - t0;
     if (answer.status !== 201 && answer.status !== 202) {
-      throw new Error(`spawn answered ${answer.status}: ${await answer.text()}`);
+      throw new Error(
+        `spawn answered ${answer.status}: ${await answer.text()}`
+      );
     }
     await page.goto(`${msg.hub}${labPath}`, { waitUntil: 'commit', timeout });
     await page.waitForSelector('.jp-Launcher', { state: 'visible', timeout });
-    const launcher = performance.now() - t0;
-    return { ok: true, post_ms: post, lab_html_ms: labHtml, launcher_ms: launcher };
+    launcher = performance.now() - t0;
+    return {
+      ok: true,
+      post_ms: post,
+      lab_html_ms: labHtml,
+      launcher_ms: launcher,
+      requests,
+      bytes
+    };
   } finally {
     await context.close();
   }

@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -75,7 +76,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=500, help="measured GETs per route and path")
     p.add_argument("--warmup", type=int, default=20, help="unmeasured GETs first")
     p.add_argument("--rounds", type=int, default=5, help="interleaved blocks per route")
-    p.add_argument("--ports", default="8200,8300", help="HUB_PORT of ours,plain")
+    p.add_argument(
+        "--ports",
+        default="8900,8950",
+        help="HUB_PORT of ours,plain (each also takes +1 and +81)",
+    )
     p.add_argument("--users", default="benchours,benchplain", help="the hub user of ours,plain")
     p.add_argument(
         "--state",
@@ -137,9 +142,24 @@ class Hub:
         subprocess.run([str(HUB_TESTBED), command], env=self.env(), check=True, timeout=300)
 
     def start(self) -> None:
+        if not self.alive():
+            # The testbed would take another hub answering on the port for this one.
+            for port in (self.port, self.port + 1, self.port + 81):
+                if listening(port):
+                    raise SystemExit(
+                        f"bench_hub: port {port} is taken (another hub?); choose --ports"
+                    )
         self.testbed("start")
         self.token = (self.state / "api-token").read_text().strip()
         self.password = json.loads((self.state / "logins.json").read_text())[self.user]
+
+    def alive(self) -> bool:
+        """Whether the hub of this state folder runs (its pid file names a live process)."""
+        try:
+            os.kill(int((self.state / "jupyterhub.pid").read_text().split()[0]), 0)
+        except (OSError, ValueError, IndexError):
+            return False
+        return True
 
     def api(self, method: str, path: str, body: object = None) -> tuple[int, object]:
         data = None if body is None else json.dumps(body).encode()
@@ -216,6 +236,12 @@ def slurm_conf() -> str:
     )
 
 
+def listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for(ready: Callable[[], bool], timeout_s: float, message: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -280,6 +306,8 @@ class Spawn:
     lab_html_ms: float | None
     launcher_ms: float
     loadavg: float
+    requests: int = 0  # responses from the lab HTML on until the launcher showed
+    kbytes: float = 0.0  # the sum of their Content-Length (kB)
 
 
 def spawn_once(browser: Browser, hub: Hub, index: int, args: argparse.Namespace) -> Spawn:
@@ -302,6 +330,8 @@ def spawn_once(browser: Browser, hub: Hub, index: int, args: argparse.Namespace)
         lab_html_ms=None if answer.get("lab_html_ms") is None else float(answer["lab_html_ms"]),  # type: ignore[arg-type]
         launcher_ms=float(answer["launcher_ms"]),  # type: ignore[arg-type]
         loadavg=os.getloadavg()[0],
+        requests=int(answer.get("requests") or 0),  # type: ignore[call-overload]
+        kbytes=float(answer.get("bytes") or 0) / 1000.0,  # type: ignore[arg-type]
     )
     hub.stop_server(args.spawn_timeout)
     label = "warm-up" if index < 0 else f"{index + 1}/{args.spawns}"
@@ -494,6 +524,8 @@ def render(
             s.side,
             f"{s.launcher_ms / 1000:.2f}",
             fmt(None if s.lab_html_ms is None else s.lab_html_ms / 1000),
+            str(s.requests),
+            f"{s.kbytes:.0f}",
             f"{s.loadavg:.2f}",
         ]
         for s in spawns
@@ -536,7 +568,14 @@ def render(
         "",
         table(["", "ours", "plain", "ratio (median)", "ratio (min)"], spawn_table),
         "",
-        table(["#", "side", "launcher s", "lab HTML s", "load (1 min)"], per_spawn),
+        table(
+            ["#", "side", "launcher s", "lab HTML s", "requests", "kB", "load (1 min)"],
+            per_spawn,
+        ),
+        "",
+        "requests, kB: the responses the page received from the lab HTML on until the "
+        "launcher showed, and the sum of their Content-Length (compressed size where "
+        "compressed; responses without one count 0).",
         "",
         f"### Our routes through the hub's proxy vs direct ({args.requests} GETs each, "
         f"{args.rounds} interleaved blocks; ms, median / p90)",
