@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,34 @@ def finishes_within(seconds: float, call: Callable[[], Any]) -> Any:
     if not returned:
         raise value
     return value
+
+
+def copied_project(tmp_path: Path, files: Iterable[str], test_dir: str, test: str) -> Path:
+    """A new project under `tmp_path` holding `files` (paths under tests/, as they are in this
+    repository) and `test` as tests/<test_dir>/test_one.py; returns its folder."""
+    repo_tests = Path(__file__).resolve().parent
+    project = tmp_path / "project"
+    (project / "tests" / test_dir).mkdir(parents=True)
+    for name in files:
+        shutil.copy(repo_tests / name, project / "tests" / name)
+    (project / "tests" / test_dir / "test_one.py").write_text(test)
+    return project
+
+
+def run_pytest(
+    project: Path, test_dir: str, env: Mapping[str, str], *, ci: bool
+) -> subprocess.CompletedProcess[str]:
+    """pytest over tests/<test_dir> of `project`, with `env` and CI set (or unset) as said."""
+    run_env = {k: v for k, v in os.environ.items() if k != "CI"}
+    run_env.update(env)
+    if ci:
+        run_env["CI"] = "true"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", f"tests/{test_dir}"],
+        cwd=project,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -7,15 +7,14 @@ version of those fixtures can touch this machine's Slurm, packages or users.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import copied_project, run_pytest
+
 FAKE_TESTBED = """\
 #!{python}
 import sys
@@ -29,32 +28,18 @@ A_SLURM_TEST = "def test_needs_slurm(testbed):\n    assert testbed.user\n"
 
 def run_slurm_test(tmp_path: Path, *, ci: bool) -> tuple[subprocess.CompletedProcess[str], str]:
     """Run one test using the `testbed` fixture; returns pytest's result and the script calls."""
-    project = tmp_path / "project"
-    (project / "tests" / "slurm").mkdir(parents=True)
-    (project / "scripts").mkdir()
     # The fixtures and the helpers they import, as they are in this repository.
-    for name in ("__init__.py", "support.py", "slurm/conftest.py"):
-        shutil.copy(REPO / "tests" / name, project / "tests" / name)
-    (project / "tests" / "slurm" / "test_one.py").write_text(A_SLURM_TEST)
+    project = copied_project(
+        tmp_path, ("__init__.py", "support.py", "slurm/conftest.py"), "slurm", A_SLURM_TEST
+    )
+    (project / "scripts").mkdir()
     calls = tmp_path / "calls"
     calls.touch()
     script = project / "scripts" / "slurm-testbed"
     script.write_text(FAKE_TESTBED.format(python=sys.executable, calls=str(calls)))
     script.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["SLURM_TESTBED_DIR"] = str(tmp_path / "no-testbed")
-    if ci:
-        env["CI"] = "true"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "tests/slurm"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return result, calls.read_text()
+    env = {"SLURM_TESTBED_DIR": str(tmp_path / "no-testbed")}
+    return run_pytest(project, "slurm", env, ci=ci), calls.read_text()
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["ci", "developer"])

@@ -6,43 +6,21 @@ an empty $HUB_TESTBED_DIR, so that no version of them can touch this machine's h
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import copied_project, run_pytest
+
 A_HUB_TEST = "def test_needs_the_hub(hub):\n    assert hub.url\n"
+FIXTURES = ("__init__.py", "deployment/__init__.py", "deployment/conftest.py", "deployment/hub.py")
 
 
 def run_hub_test(tmp_path: Path, *, ci: bool) -> subprocess.CompletedProcess[str]:
     """Run one test using the `hub` fixture with no hub testbed; returns pytest's result."""
-    project = tmp_path / "project"
-    (project / "tests" / "deployment").mkdir(parents=True)
-    for name in (
-        "__init__.py",
-        "deployment/__init__.py",
-        "deployment/conftest.py",
-        "deployment/hub.py",
-    ):
-        shutil.copy(REPO / "tests" / name, project / "tests" / name)
-    (project / "tests" / "deployment" / "test_one.py").write_text(A_HUB_TEST)
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["HUB_TESTBED_DIR"] = str(tmp_path / "no-hub")
-    if ci:
-        env["CI"] = "true"
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "tests/deployment"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    project = copied_project(tmp_path, FIXTURES, "deployment", A_HUB_TEST)
+    return run_pytest(project, "deployment", {"HUB_TESTBED_DIR": str(tmp_path / "no-hub")}, ci=ci)
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["ci", "developer"])
