@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 
 from tests.apps import conftest as apps
 from tests.apps.conftest import START_TIMEOUT_S, TESTAPP, Lab
+from tests.support import is_gone
 
 # The launcher's fixtures: a server with the test catalogue, and its client.
 lab = apps.lab
@@ -116,6 +118,9 @@ async def test_no_hub_credential_reaches_the_app(lab: Lab, app: str) -> None:
         seen = await record(lab, "testapp/0/record")
     else:
         seen = await record(lab, "centreapp/record")
+        # jupyter-server-proxy stops its servers only when this (pytest's) process exits
+        os.kill(seen["pid"], signal.SIGTERM)
+        assert is_gone(seen["pid"]), "the server-proxy app outlived the test"
     # environment: no token, OAuth secret or key; who and where are kept
     hub_vars = {name for name in seen["env"] if name.startswith(("JUPYTERHUB_", "JPY_"))}
     assert hub_vars == KEPT
