@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from anchor_env import canonical, our_pins, run
+from anchor_env import canonical, our_pins, read_marker, run
 from packaging.requirements import Requirement
 
 STACK = ("jupyterlab", "jupyter_server", "tornado", "jupyterhub", "batchspawner")
@@ -65,16 +65,8 @@ def stack_pins(pins: dict[str, str]) -> dict[str, str]:
     return {name: str(version) for name, version in wanted.items()}
 
 
-def read_marker(venv: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads((venv / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def is_current(venv: Path, pins: dict[str, str]) -> bool:
-    marker = read_marker(venv)
+    marker = read_marker(venv, MARKER)
     tools = ("python", "jupyterhub-singleuser", "batchspawner-singleuser")
     return (
         marker is not None

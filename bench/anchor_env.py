@@ -51,9 +51,10 @@ def stack_pins(pins: dict[str, str]) -> dict[str, str]:
     return {p: pins[canonical(p)] for p in STACK}
 
 
-def read_marker(venv: Path) -> dict[str, object] | None:
+def read_marker(venv: Path, name: str = MARKER) -> dict[str, object] | None:
+    """The JSON object the venv's builder left in `name`, or None (absent, unreadable)."""
     try:
-        data = json.loads((venv / MARKER).read_text())
+        data = json.loads((venv / name).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
