@@ -201,3 +201,16 @@ def run_pytest(
         timeout=120,
         check=False,
     )
+
+
+def assert_fails_in_ci_skips_elsewhere(
+    result: subprocess.CompletedProcess[str], *, ci: bool
+) -> None:
+    """A test needing a testbed that is not running: an error under CI (which must run it),
+    a skip with its reason elsewhere (a developer gets the rest of the suite)."""
+    if ci:
+        assert result.returncode != 0, result.stdout
+        assert "1 error" in result.stdout, result.stdout
+    else:
+        assert result.returncode == 0, result.stdout
+        assert "1 skipped" in result.stdout, result.stdout

@@ -45,6 +45,11 @@ STOP_TEST_USER = os.environ.get("HUB_STOP_TEST_USER", "hpchubstop")
 def assert_nothing_left(hub: Hub, user: str, app_pids: list[int], app_mark: str) -> None:
     """The hub has no server for the user, Slurm no job, the node no process of the session."""
     hub.wait_stopped(user)
+    assert_no_job_or_process(hub, user, app_pids, app_mark)
+
+
+def assert_no_job_or_process(hub: Hub, user: str, app_pids: list[int], app_mark: str) -> None:
+    """Slurm has no session job of the user, the node no process of theirs nor of the app."""
     wait_until(
         lambda: not hub.session_jobs(user),
         f"{user}'s session job gone from the queue",
@@ -166,20 +171,8 @@ def test_stopping_the_hub_leaves_no_server_job_or_app_behind(own_hub: Hub) -> No
 
     _hub_testbed("stop", _env_of(own_hub))
     assert not is_running(hub_pid), "the hub stopped"
-    wait_until(
-        lambda: not own_hub.session_jobs(user),
-        f"{user}'s session job gone from the queue",
-        STOP_TIMEOUT_S,
-        last=lambda: own_hub.jobs(user),
-    )
-    wait_until(
-        lambda: not user_processes(user),
-        f"no process of {user} left",
-        STOP_TIMEOUT_S,
-        last=lambda: describe(user_processes(user)),
-    )
-    assert not [pid for pid in app_pids if is_running(pid)]
-    assert not marked_processes(mark), describe(marked_processes(mark))
+    # (the hub no longer answers: what is left is asked of Slurm and the node)
+    assert_no_job_or_process(own_hub, user, app_pids, mark)
 
 
 def _env_of(hub: Hub) -> dict[str, str]:
