@@ -7,6 +7,7 @@ import os
 import signal
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from jupyter_core.paths import jupyter_runtime_dir
@@ -35,6 +36,10 @@ from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
 from .metrics.routes import metrics_routes
 from .metrics.sampler import MetricsSampler
+from .modules.config import HPCModules
+from .modules.kernels import ModuleKernels, remove_dead_kernel_dirs
+from .modules.routes import modules_routes
+from .modules.system import ModuleSystem
 from .power.config import HPCPower
 from .power.cpu import CpuPowerReader
 from .power.gpu import GpuPowerReader
@@ -61,6 +66,7 @@ class HPCApp(ExtensionApp):
         HPCFilesystems,
         HPCBanner,
         HPCSandbox,
+        HPCModules,
     ]
 
     sampler: MetricsSampler | None = None
@@ -75,6 +81,8 @@ class HPCApp(ExtensionApp):
     _reclaiming: asyncio.Future[None] | None = None
     mounts: Mounts | None = None
     busy_kernels: BusyKernelActivity | None = None
+    modules: ModuleSystem | None = None
+    module_kernels: ModuleKernels | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables; build the one sampler and the one job queue of this server."""
@@ -91,7 +99,9 @@ class HPCApp(ExtensionApp):
             self.filesystems_config = HPCFilesystems(parent=self)
             self.banner_config = HPCBanner(parent=self)
             self.sandbox_config = HPCSandbox(parent=self)
+            self.modules_config = HPCModules(parent=self)
         self._initialize_filesystems()
+        self._initialize_modules()
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
@@ -154,6 +164,25 @@ class HPCApp(ExtensionApp):
             log=self.log,
         )
 
+    def _initialize_modules(self) -> None:
+        """The module system, and the private kernelspec folder of the kernels in modules."""
+        self.modules = ModuleSystem.from_config(self.modules_config)
+        spec_dir = Path(jupyter_runtime_dir()) / f"jupyterlab-hpc-kernels-{os.getpid()}"
+        remove_dead_kernel_dirs(spec_dir.parent)
+        self.module_kernels = ModuleKernels(
+            self.modules,
+            spec_dir=spec_dir,
+            ttl_s=self.modules_config.kernel_cache_ttl,
+            patterns=self.modules_config.kernel_modules,
+            log=self.log,
+        )
+        if self.modules.available:
+            # Listed last: a user's or the system's kernel of the same name wins.
+            manager = self.serverapp.kernel_spec_manager
+            manager.kernel_dirs = [*manager.kernel_dirs, str(spec_dir)]
+        else:
+            self.log.info("Kernels in environment modules: off (%s)", self.modules.reason)
+
     def _initialize_filesystems(self) -> None:
         """The user's mounted filesystems, and kernels of their notebooks started in them."""
         self.mounts = Mounts(
@@ -183,6 +212,7 @@ class HPCApp(ExtensionApp):
                 filesystems=bool(self.filesystems_config.allowed_roots),
                 banner=self.banner_config,
                 sandbox=self.sandbox_config,
+                modules=bool(self.modules and self.modules.available),
             )
         )
         self.handlers.extend(
@@ -197,6 +227,8 @@ class HPCApp(ExtensionApp):
         self.handlers.extend(filesystems_routes(self.filesystems_config, self.mounts))
         assert self.session_ender is not None
         self.handlers.extend(session_routes(self.session_ender))
+        assert self.modules is not None and self.module_kernels is not None
+        self.handlers.extend(modules_routes(self.modules, self.module_kernels))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""
@@ -210,6 +242,8 @@ class HPCApp(ExtensionApp):
             serverapp.web_app.settings, serverapp.kernel_manager, log=self.log
         )
         self.busy_kernels.start()
+        if self.module_kernels is not None:
+            self.module_kernels.start()
         if self.app_manager is not None:
             # Apps a server killed with SIGKILL left running here are stopped (and logged).
             self._reclaiming = asyncio.ensure_future(self.app_manager.reclaim())
@@ -232,6 +266,8 @@ class HPCApp(ExtensionApp):
         """Stop the apps (none is left running), sampling, and keep the emissions total."""
         if self.busy_kernels is not None:
             self.busy_kernels.stop()
+        if self.module_kernels is not None:
+            await self.module_kernels.stop()
         if self.app_manager is not None:
             # First: processes left running outlive the server; the rest ends with it.
             try:

@@ -47,9 +47,11 @@ class InfoHandler(APIHandler):
         filesystems: bool,
         banner: HPCBanner,
         sandbox: HPCSandbox,
+        modules: bool,
     ) -> None:
         """Receive what the answer is made of."""
         self._apps = apps
+        self._modules = modules
         self._filesystems = filesystems
         self._banner = banner
         self._sandbox = sandbox
@@ -82,6 +84,8 @@ class InfoHandler(APIHandler):
                         # At least one app in the catalogue (each says itself if it can start).
                         "apps": self._apps,
                         "filesystems": self._filesystems,
+                        # Lmod or Environment Modules found: module kernels, apps' modules.
+                        "modules": self._modules,
                     },
                     # Read at each request: a maintenance window opens and closes on its own.
                     "sandbox": sandbox_state(
@@ -122,10 +126,12 @@ def info_routes(
     filesystems: bool = False,
     banner: HPCBanner | None = None,
     sandbox: HPCSandbox | None = None,
+    modules: bool = False,
 ) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
     kwargs = {
         "apps": apps,
+        "modules": modules,
         "filesystems": filesystems,
         "banner": banner or HPCBanner(),
         "sandbox": sandbox or HPCSandbox(),

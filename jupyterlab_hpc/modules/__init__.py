@@ -1,0 +1,1 @@
+"""Environment modules: kernels found inside modules, and the environment a module load gives."""
