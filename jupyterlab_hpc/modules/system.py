@@ -64,7 +64,7 @@ def is_module_name(name: object) -> bool:
     return (
         isinstance(name, str)
         and len(name) <= 256
-        and bool(_NAME.match(name))
+        and bool(_NAME.fullmatch(name))
         and ".." not in name.split("/")
     )
 
@@ -160,9 +160,9 @@ def parse_avail(text: str) -> list[str]:
     for raw in text.splitlines():
         line = raw.strip()
         # Headers (`/path/to/modulefiles:`), name groups (`python/`), blank lines, aliases.
-        if not line or line.endswith((":", "/")) or " " in line:
+        if not line or line.endswith((":", "/")) or "->" in line:
             continue
-        name = _MARKS.sub("", line)
+        name = _MARKS.sub("", line.split()[0])
         if is_module_name(name) and name not in seen:
             seen.add(name)
             names.append(name)
@@ -320,8 +320,10 @@ class ModuleSystem:
 
     async def _run(self, args: list[str], env: Mapping[str, str]) -> CommandResult:
         argv = [*self.command, *args]
+        # Lmod wraps its messages at 80 columns without a terminal: one line each, for a dialog.
+        run_env = {**env, "LMOD_TERM_WIDTH": str(MESSAGE_LIMIT)}
         try:
-            return await run_command(argv, timeout_s=self.timeout_s, env=env)
+            return await run_command(argv, timeout_s=self.timeout_s, env=run_env)
         except CommandError as error:
             raise ModuleError(str(error)) from None
 
