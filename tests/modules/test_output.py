@@ -27,9 +27,8 @@ _mlstatus = True
 
 def test_lmod_output_sets_and_unsets_variables() -> None:
     changes = parse_changes(LMOD_PURGE)
-    env = changes.apply(
-        {"LOADEDMODULES": "a/1:b/2", "TESTBED_MODULE": "b/2", "PATH": "/x/bin:/usr/bin", "HOME": "/h"}
-    )
+    loaded = {"LOADEDMODULES": "a/1:b/2", "TESTBED_MODULE": "b/2", "PATH": "/x/bin:/usr/bin"}
+    env = changes.apply({**loaded, "HOME": "/h"})
     assert env == {"MODULEPATH": "/tmp/mt", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/h"}
     assert changes.status is True
 

@@ -12,8 +12,12 @@ from jupyterlab_hpc.modules.system import ModuleError, ModuleSystem, detect_comm
 from tests.modules.trees import lmod_command, write_modules
 
 TREE = {
-    "python/3.11": 'setenv("TESTBED_MODULE", "python/3.11")\nprepend_path("PATH", "/opt/py311/bin")\n',
-    "python/3.12": 'setenv("TESTBED_MODULE", "python/3.12")\nprepend_path("PATH", "/opt/py312/bin")\n',
+    "python/3.11": (
+        'setenv("TESTBED_MODULE", "python/3.11")\nprepend_path("PATH", "/opt/py311/bin")\n'
+    ),
+    "python/3.12": (
+        'setenv("TESTBED_MODULE", "python/3.12")\nprepend_path("PATH", "/opt/py312/bin")\n'
+    ),
     "pytorch/2.1": (
         'depends_on("python/3.11")\nsetenv("TESTBED_MODULE", "pytorch/2.1")\n'
         'prepend_path("PATH", "/opt/torch/bin")\n'
@@ -83,9 +87,7 @@ def test_avail_lists_every_module(system: ModuleSystem) -> None:
     assert sorted(asyncio.run(system.avail())) == sorted(TREE)
 
 
-def test_avail_is_read_again_only_when_asked_or_stale(
-    system: ModuleSystem, tmp_path: Path
-) -> None:
+def test_avail_is_read_again_only_when_asked_or_stale(system: ModuleSystem, tmp_path: Path) -> None:
     async def scenario() -> tuple[list[str], list[str]]:
         first = await system.avail()
         write_modules(tmp_path / "modulefiles", {"cuda/12.4": 'setenv("CUDA", "1")\n'})
