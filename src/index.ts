@@ -11,6 +11,7 @@ import { launcherPlugin } from './launcher/plugin';
 import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
 import { metricsPlugin } from './metrics/plugin';
+import { modulesPlugin } from './modules/plugin';
 import { powerPlugin } from './power/plugin';
 import { sessionPlugin } from './session/plugin';
 import { slurmPlugin } from './slurm/plugin';
@@ -39,7 +40,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   sessionPlugin,
   bannerPlugin,
   hubPlugin,
-  filesystemsPlugin
+  filesystemsPlugin,
+  modulesPlugin
 ];
 
 export default plugins;

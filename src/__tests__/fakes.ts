@@ -20,6 +20,7 @@ import {
   IInfo,
   IRunningApps,
   IMetrics,
+  IModules,
   ISlurmHistory,
   ISlurmJobDetails,
   ISlurmJobs,
@@ -27,6 +28,7 @@ import {
   SlurmScope,
   SlurmSubmitRequest
 } from '../api/types';
+import * as modulesContract from './modules/contract';
 import * as contract from './slurm/contract';
 
 import goldenInfo from '../../tests/golden/info.json';
@@ -116,6 +118,11 @@ export function dashboardCheck(): IDashboardCheck {
     port: 8787,
     url: '/jupyterlab-hpc/proxy/8787/status'
   });
+}
+
+/** `GET modules` and `POST modules/kernels/refresh`. */
+export function modules(): IModules {
+  return golden<IModules>('modules.json', modulesContract.MODULES);
 }
 
 /** One recorded call of the fake `fetch`. */
@@ -321,6 +328,21 @@ export class FakeClient implements IHPCClient {
   ): Promise<IFilesystemChecks> {
     this.mounted.push(entries);
     return { filesystems: entries.map(this.checkEntry) };
+  }
+
+  /** Every modules call, as `"modules"` or `"refresh"`, in order. */
+  moduleCalls: string[] = [];
+  nextModules: () => Promise<IModules> = async () => modules();
+  nextRefresh: () => Promise<IModules> = async () => modules();
+
+  modules(): Promise<IModules> {
+    this.moduleCalls.push('modules');
+    return this.nextModules();
+  }
+
+  refreshModuleKernels(): Promise<IModules> {
+    this.moduleCalls.push('refresh');
+    return this.nextRefresh();
   }
 
   /** How many times `endSession` was called. */

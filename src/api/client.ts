@@ -15,6 +15,7 @@ import {
   IInfo,
   IRunningApps,
   IMetrics,
+  IModules,
   ISlurmHistory,
   ISlurmJobDetails,
   ISlurmJobs,
@@ -79,6 +80,13 @@ export interface IHPCClient {
   validateFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
   /** `PUT filesystems/mounts`: mount the valid entries in place of the previous ones. */
   mountFilesystems(entries: IFilesystemEntry[]): Promise<IFilesystemChecks>;
+  /** `GET modules`: the environment modules and the kernels found inside them. */
+  modules(): Promise<IModules>;
+  /**
+   * `POST modules/kernels/refresh`: look for kernels in modules now; resolves
+   * once the search is done (seconds on a large tree), with its result.
+   */
+  refreshModuleKernels(): Promise<IModules>;
   /**
    * `POST session/end`: ask the hub to stop this server, which ends its Slurm
    * job and releases the allocation (202). Rejects with the server's message:
@@ -283,6 +291,19 @@ export class HPCClient implements IHPCClient {
       { port }
     );
     return Private.requireJSON<IDashboardCheck>(status, body, url);
+  }
+
+  modules(): Promise<IModules> {
+    return this._get<IModules>('modules');
+  }
+
+  async refreshModuleKernels(): Promise<IModules> {
+    const { status, body, url } = await this._send(
+      'POST',
+      'modules/kernels/refresh',
+      {}
+    );
+    return Private.requireJSON<IModules>(status, body, url);
   }
 
   async endSession(): Promise<IEndSessionResult> {

@@ -14,6 +14,8 @@ export interface IFeatures {
   slurm: boolean;
   apps: boolean;
   filesystems: boolean;
+  /** Whether environment modules (Lmod, Tcl Environment Modules) can be used here. */
+  modules: boolean;
 }
 
 /** `GET info`: what the server can do and where it runs. */
@@ -251,6 +253,16 @@ export interface IAppSpec {
   available: boolean;
   /** Why it cannot start, when it cannot. */
   reason: string | null;
+  /** The environment modules loaded before it starts, each with its versions. */
+  modules: IAppModule[];
+}
+
+/** An environment module an app loads (`c.HPCApps.apps[...]['modules']`). */
+export interface IAppModule {
+  /** The configured module's full name, e.g. `tensorboard/2.18`. */
+  module: string;
+  /** Every version of the same module that exists, the configured one included. */
+  versions: string[];
 }
 
 /** A documentation tile (`c.HPCApps.documentation`). */
@@ -286,6 +298,11 @@ export interface IAppLaunchRequest {
   args: string;
   /** Extra environment variables. */
   env: { [name: string]: string };
+  /**
+   * The version of each configured module to load, in the configured order;
+   * the configured ones when absent.
+   */
+  modules?: string[];
 }
 
 /** Where an app instance is in its life. */
@@ -311,6 +328,8 @@ export interface IAppInstance {
   args: string;
   /** The names (never the values) of the variables it was given. */
   env_names: string[];
+  /** The environment modules loaded before it started, as full names. */
+  modules: string[];
   /** `GET apps/{name}/{endpoint}/log`, an absolute path. */
   log_url: string;
 }
@@ -351,4 +370,36 @@ export interface IFilesystemCheck extends IFilesystemEntry {
 /** `POST filesystems/validate` and `PUT filesystems/mounts`. */
 export interface IFilesystemChecks {
   filesystems: IFilesystemCheck[];
+}
+
+/** A kernel found inside an environment module. */
+export interface IModuleKernel {
+  /** The kernelspec name, `module-<slug>`, as `GET /api/kernelspecs` lists it. */
+  name: string;
+  /** What the launcher shows, e.g. `Python 3 (pytorch/2.1)`. */
+  display_name: string;
+  /** The module loaded (after a purge) before the kernel starts. */
+  module: string;
+}
+
+/** `GET modules` and `POST modules/kernels/refresh`: the environment modules of the server. */
+export interface IModules {
+  /** Whether a module command was found and answers. */
+  available: boolean;
+  /** Which implementation: Lmod or Tcl Environment Modules. */
+  kind: 'lmod' | 'tcl' | null;
+  /** Why modules cannot be used, when they cannot. */
+  reason: string | null;
+  /** Every module that can be loaded, as full names (`python/3.11`). */
+  modules: string[];
+  /** The modules loaded in the server's own environment (`LOADEDMODULES`). */
+  loaded: string[];
+  /** The kernels found inside modules. */
+  kernels: IModuleKernel[];
+  /** When the kernels were last looked for, or null before the first search. */
+  refreshed_at: string | null;
+  /** Whether a search is under way. */
+  refreshing: boolean;
+  /** How long the kernels found are kept before the next search, in seconds. */
+  ttl_s: number;
 }

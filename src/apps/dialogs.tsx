@@ -59,7 +59,10 @@ export interface ILaunchDialogOptions {
   trans: TranslationBundle;
 }
 
-/** The request of the dialog's values: variables by name, empty names left out. */
+/**
+ * The request of the dialog's values: variables by name, empty names left
+ * out; the module versions when the app loads modules.
+ */
 export function launchRequest(values: ILaunchValues): IAppLaunchRequest {
   const env: { [name: string]: string } = {};
   values.env.forEach(({ name, value }) => {
@@ -67,7 +70,11 @@ export function launchRequest(values: ILaunchValues): IAppLaunchRequest {
       env[name.trim()] = value;
     }
   });
-  return { args: values.args, env };
+  const request: IAppLaunchRequest = { args: values.args, env };
+  if (values.modules.length) {
+    request.modules = [...values.modules];
+  }
+  return request;
 }
 
 /** Why an app cannot start here (instead of a launch that would fail). */

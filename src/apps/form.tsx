@@ -6,10 +6,12 @@ import { EnvRows, validEnvName } from './envrows';
 import { stateLabel } from './format';
 import { DocsLink, FormError, FormWidget, useFormState } from './formwidget';
 import { IAppMemory, ILaunchValues } from './memory';
+import { appModules, chosenModules, ModuleFields } from './modulefields';
 import { RunningAppsModel } from './model';
 
 /**
- * The body of the launch dialog: endpoint, arguments, variables.
+ * The body of the launch dialog: endpoint, module versions, arguments,
+ * variables.
  *
  * Each endpoint keeps its own values: switching shows that endpoint's last
  * launch (or, for a running one without a remembered launch, its arguments),
@@ -64,7 +66,25 @@ export class LaunchForm extends FormWidget<LaunchForm.IValue> {
       return remembered;
     }
     const instance = this._model.find(this._app.name, this._endpoint);
-    return { args: instance?.args ?? '', env: [] };
+    return {
+      args: instance?.args ?? '',
+      env: [],
+      modules: instance?.modules ?? []
+    };
+  }
+
+  /** The version of each module the app loads, as shown and sent. */
+  get modules(): string[] {
+    return chosenModules(appModules(this._app), this.values.modules);
+  }
+
+  /** Choose the version of the app's `index`-th module. */
+  chooseModule(index: number, module: string): void {
+    this.updateValues(old => {
+      const modules = chosenModules(appModules(this._app), old.modules);
+      modules[index] = module;
+      return { ...old, modules };
+    });
   }
 
   /** Change the values of the endpoint shown, from the latest ones. */
@@ -73,14 +93,18 @@ export class LaunchForm extends FormWidget<LaunchForm.IValue> {
     this.changed();
   }
 
-  /** The endpoint and values to launch, rows without a name left out. */
+  /**
+   * The endpoint and values to launch, rows without a name left out, a
+   * version of each module the app loads.
+   */
   getValue(): LaunchForm.IValue {
     const values = this.values;
     return {
       endpoint: this._endpoint,
       values: {
         args: values.args,
-        env: values.env.filter(row => row.name.trim() || row.value)
+        env: values.env.filter(row => row.name.trim() || row.value),
+        modules: this.modules
       }
     };
   }
@@ -158,6 +182,7 @@ function LaunchFormView(props: {
   const { form, trans } = props;
   useFormState(form);
   const { app, values } = form;
+  const slots = appModules(app);
   const instance = form.model.find(app.name, form.endpoint);
   const argsId = `jp-hpc-LaunchForm-args-${app.name}`;
   return (
@@ -178,6 +203,16 @@ function LaunchFormView(props: {
         <p className="jp-hpc-LaunchDialog-status" data-state={instance.state}>
           {Private.describe(instance, trans)}
         </p>
+      )}
+      {slots.length > 0 && (
+        <ModuleFields
+          app={app.name}
+          slots={slots}
+          chosen={form.modules}
+          disabled={form.busy}
+          trans={trans}
+          onChange={(index, module) => form.chooseModule(index, module)}
+        />
       )}
       <label className="jp-hpc-LaunchDialog-label" htmlFor={argsId}>
         {trans.__('Arguments')}

@@ -43,6 +43,21 @@ export function stateDetail(
     : state;
 }
 
+/**
+ * The Running panel's detail of an instance: its state, and the modules it
+ * was started with (`running · tensorboard/2.18`).
+ */
+export function instanceDetail(
+  instance: IAppInstance,
+  trans: TranslationBundle
+): string {
+  const state = stateDetail(instance, trans);
+  const modules = instance.modules ?? [];
+  return modules.length
+    ? trans.__('%1 · %2', state, modules.join(', '))
+    : state;
+}
+
 /** How the server starts the lines it writes into an app's log. */
 const LOG_HEADER = '[jupyterlab-hpc] ';
 
@@ -98,6 +113,9 @@ export function describeInstance(
   lines.push(trans.__('Arguments: %1', instance.args || trans.__('none')));
   if (instance.env_names.length) {
     lines.push(trans.__('Variables: %1', instance.env_names.join(', ')));
+  }
+  if (instance.modules?.length) {
+    lines.push(trans.__('Modules: %1', instance.modules.join(', ')));
   }
   const started = instance.started ? new Date(instance.started) : null;
   if (started && !Number.isNaN(started.getTime())) {

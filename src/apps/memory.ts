@@ -13,6 +13,12 @@ export interface ILaunchValues {
   args: string;
   /** The variable rows, in their order, empty ones included. */
   env: IEnvRow[];
+  /**
+   * The versions of environment modules chosen, as full names
+   * (`tensorboard/2.17`); each applies to the configured module it is a
+   * version of (see `chosenModules`).
+   */
+  modules: string[];
 }
 
 /** What is remembered of one app. */
@@ -73,7 +79,8 @@ export class LaunchMemory {
             name,
             // The workspace is a file on the server: no secrets in it.
             value: looksSecret(name) ? '' : value
-          }))
+          })),
+          modules: [...values.modules]
         }
       }
     };
@@ -125,7 +132,11 @@ namespace Private {
           args: values.args,
           env: (Array.isArray(values.env) ? values.env : [])
             .filter(row => row && typeof row.name === 'string')
-            .map(row => ({ name: row.name, value: String(row.value ?? '') }))
+            .map(row => ({ name: row.name, value: String(row.value ?? '') })),
+          // Launches remembered before apps had modules have none.
+          modules: (Array.isArray(values.modules) ? values.modules : []).filter(
+            (module: unknown): module is string => typeof module === 'string'
+          )
         };
       }
     });

@@ -6,7 +6,7 @@ import { ISignal } from '@lumino/signaling';
 import { IHPCClient } from '../api/client';
 import { IAppInstance } from '../api/types';
 import { notifyFailure } from '../notify';
-import { describeInstance, instanceLabel, stateDetail } from './format';
+import { describeInstance, instanceDetail, instanceLabel } from './format';
 import { RunningAppsModel } from './model';
 
 /**
@@ -87,7 +87,7 @@ export class RunningAppsManager implements IRunningSessions.IManager {
       icon: () => this._options.icon(instance.name),
       label: () => label,
       labelTitle: () => describeInstance(instance, trans),
-      detail: () => stateDetail(instance, trans),
+      detail: () => instanceDetail(instance, trans),
       open: () =>
         instance.state === 'running'
           ? this._options.open(instance)

@@ -11,7 +11,8 @@ describe('LaunchMemory', () => {
         { name: 'MLRUNS_DIR', value: '$WORK/mlflow' },
         { name: 'MLFLOW_TRACKING_TOKEN', value: 'abc123' },
         { name: 'DB_PASSWORD', value: 'hunter2' }
-      ]
+      ],
+      modules: []
     });
 
     // after a reload: a new memory over the same database
@@ -24,9 +25,34 @@ describe('LaunchMemory', () => {
         { name: 'MLRUNS_DIR', value: '$WORK/mlflow' },
         { name: 'MLFLOW_TRACKING_TOKEN', value: '' },
         { name: 'DB_PASSWORD', value: '' }
-      ]
+      ],
+      modules: []
     });
     expect(JSON.stringify(await state.toJSON())).not.toMatch(/abc123|hunter2/);
+  });
+
+  it('remembers the module versions chosen, and reads launches remembered before modules', async () => {
+    const state = new StateDB();
+    // A launch saved by a version without modules
+    await state.save('jupyterlab-hpc:apps:tensorboard', {
+      last: 0,
+      endpoints: { '0': { args: '--logdir runs', env: [] } }
+    });
+    const memory = new LaunchMemory({ state });
+
+    expect((await memory.load('tensorboard')).endpoints['0']).toEqual({
+      args: '--logdir runs',
+      env: [],
+      modules: []
+    });
+
+    await memory.save('tensorboard', 1, {
+      args: '',
+      env: [],
+      modules: ['tensorboard/2.17']
+    });
+    const reloaded = await new LaunchMemory({ state }).load('tensorboard');
+    expect(reloaded.endpoints['1'].modules).toEqual(['tensorboard/2.17']);
   });
 
   it('tells secret names from ordinary ones', () => {
