@@ -28,9 +28,9 @@ class HPCModules(Configurable):
         default_value=[],
         help="""The module command that prints Python code, as an argv list (auto-detected).
 
-        Empty: $LMOD_CMD, then Debian's Lmod (/usr/share/lmod/lmod/libexec/lmod), then Tcl
-        Environment Modules' $MODULESHOME/libexec/modulecmd.tcl (and
-        /usr/share/modules/libexec/modulecmd.tcl). Examples:
+        Empty: $LMOD_CMD (Lmod), $MODULES_CMD or $MODULESHOME/libexec/modulecmd.tcl (Tcl
+        Environment Modules), then the packages' places: /usr/share/lmod/lmod/libexec/lmod,
+        /usr/share/modules/libexec/modulecmd.tcl, /usr/lib/<arch>/modulecmd.tcl. Examples:
         ["/opt/lmod/lmod/libexec/lmod", "python"] or
         ["/usr/share/modules/libexec/modulecmd.tcl", "python"]. Its output is parsed, never
         executed.

@@ -25,7 +25,12 @@ from ..commands import CommandError, CommandResult, run_command
 # Where Debian (and most sites) put the tools when $LMOD_CMD / $MODULESHOME are not set, as in a
 # Slurm job started without a login shell.
 LMOD_PATHS = ("/usr/share/lmod/lmod/libexec/lmod",)
-TCL_PATHS = ("/usr/share/modules/libexec/modulecmd.tcl",)
+TCL_PATHS = (
+    "/usr/share/modules/libexec/modulecmd.tcl",
+    # Debian's and Ubuntu's environment-modules.
+    "/usr/lib/x86_64-linux-gnu/modulecmd.tcl",
+    "/usr/lib/aarch64-linux-gnu/modulecmd.tcl",
+)
 # The longest message of the module tool a user is shown (Lmod's error tables can be long).
 MESSAGE_LIMIT = 2000
 # A module's full name: what `module avail` lists. Never a path, never an option.
@@ -188,13 +193,20 @@ def _version_key(module: str) -> list[tuple[int, Any]]:
 
 
 def detect_command(environ: Mapping[str, str]) -> tuple[list[str], str] | None:
-    """The module command printing Python, and which tool it is ("lmod" or "tcl")."""
+    """The module command printing Python, and which tool it is ("lmod" or "tcl").
+
+    What the login shell's init set first ($LMOD_CMD; $MODULES_CMD or $MODULESHOME of
+    Environment Modules), then where the packages put the tools: a Slurm job started without a
+    login shell has none of these variables.
+    """
     candidates: list[tuple[str, str]] = []
     if environ.get("LMOD_CMD"):
         candidates.append((environ["LMOD_CMD"], "lmod"))
-    candidates.extend((path, "lmod") for path in LMOD_PATHS)
+    if environ.get("MODULES_CMD"):
+        candidates.append((environ["MODULES_CMD"], "tcl"))
     if environ.get("MODULESHOME"):
         candidates.append((os.path.join(environ["MODULESHOME"], "libexec", "modulecmd.tcl"), "tcl"))
+    candidates.extend((path, "lmod") for path in LMOD_PATHS)
     candidates.extend((path, "tcl") for path in TCL_PATHS)
     for path, kind in candidates:
         if os.path.isfile(path) and os.access(path, os.X_OK):
