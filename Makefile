@@ -58,8 +58,8 @@ install: system-deps $(VENV)/.jupyterlab-hpc  ## build the extension and install
 .PHONY: lint
 lint: install  ## eslint, prettier, stylelint, ruff
 	$(BIN)/jlpm lint:check
-	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed deploy
-	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed deploy
+	$(BIN)/ruff check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed scripts/modules-testbed deploy
+	$(BIN)/ruff format --check jupyterlab_hpc tests bench ui-tests scripts/demo-fake-hardware.py scripts/demo-apps.py scripts/slurm-testbed scripts/hub-testbed scripts/modules-testbed deploy
 
 .PHONY: typecheck
 typecheck: install  ## tsc over sources and tests
@@ -70,7 +70,7 @@ test-js: install  ## jest
 	$(BIN)/jlpm jest --ci
 
 .PHONY: test-py
-test-py: install testbed hub-testbed  ## pytest, against the local Slurm (pytest itself installs and starts nothing)
+test-py: install testbed hub-testbed modules-testbed  ## pytest, against the local Slurm (pytest itself installs and starts nothing)
 	$(BIN)/python -m pytest
 
 .PHONY: check-install
@@ -78,13 +78,13 @@ check-install: install  ## the installed package is a prebuilt, enabled extensio
 	scripts/check-install
 
 .PHONY: test-ui
-test-ui: install testbed hub-testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
+test-ui: install testbed hub-testbed modules-testbed  ## Galata UI tests in Debian's Chromium, against the local Slurm
 	cd ui-tests && $(BIN)/jlpm install && SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 # The UI tests take their screenshots into ui-tests/test-results; only this target writes the
 # tracked ones in docs/images (ui-tests/tests/images.ts reads HPC_SCREENSHOTS).
 .PHONY: screenshots
-screenshots: install testbed hub-testbed  ## the Galata UI tests, writing the documentation's screenshots in docs/images
+screenshots: install testbed hub-testbed modules-testbed  ## the Galata UI tests, writing the documentation's screenshots in docs/images
 	cd ui-tests && $(BIN)/jlpm install && HPC_SCREENSHOTS=1 SLURM_CONF=$(SLURM_CONF) $(BIN)/jlpm playwright test
 
 .PHONY: test
@@ -95,7 +95,7 @@ bench: install  ## benchmarks side by side with the anchors (see bench/README.md
 	bench/run $(BENCH_ARGS)
 
 .PHONY: demo
-demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slurm) on 127.0.0.1
+demo: install testbed modules-testbed  ## start JupyterLab with jupyterlab-hpc (a local Slurm, a module tree) on 127.0.0.1
 	mkdir -p .demo/work .demo/config
 	@# One launcher app that runs anywhere (Python's web server), beside the shipped ones.
 	cp scripts/demo-apps.py .demo/config/jupyter_server_config.py
@@ -103,7 +103,9 @@ demo: install testbed  ## start JupyterLab with jupyterlab-hpc (and a local Slur
 	@[ -f .demo/work/hello.sbatch ] || printf '#!/bin/bash\n#SBATCH --job-name=hello\n#SBATCH --time=5\necho "Hello from job $$SLURM_JOB_ID on $$(hostname)"\nsleep 60\n' > .demo/work/hello.sbatch
 	@SLURM_CONF=$(SLURM_CONF) squeue -h --me | grep -q . || SLURM_CONF=$(SLURM_CONF) sbatch \
 		--chdir $(CURDIR)/.demo/work --job-name "demo: a long run" --time 60 --wrap "sleep 3600"
-	SLURM_CONF=$(SLURM_CONF) JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
+	@# The module tree's kernels appear in the launcher; jupyterlmod finds Lmod through LMOD_CMD.
+	SLURM_CONF=$(SLURM_CONF) MODULEPATH=$(TESTBED_MODULEPATH) LMOD_CMD=$(LMOD_CMD) \
+		JUPYTER_CONFIG_DIR=$(CURDIR)/.demo/config $(BIN)/jupyter lab --no-browser \
 		--ip=127.0.0.1 --port=$(DEMO_PORT) --allow-root \
 		--ServerApp.root_dir=$(CURDIR)/.demo/work \
 		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py)
@@ -114,6 +116,15 @@ SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.c
 .PHONY: testbed
 testbed: system-deps  ## start the local single-node Slurm and create its test user (as root); `scripts/slurm-testbed stop` stops it
 	scripts/slurm-testbed start
+
+# The environment-module tree of the tests and the demo (scripts/modules-testbed): Lmod (and
+# Tcl Environment Modules) modulefiles over real venvs, with kernels and TensorBoard.
+TESTBED_MODULEPATH := $(or $(MODULES_TESTBED_DIR),/tmp/jupyterlab-hpc-modules)/modulefiles
+LMOD_CMD ?= /usr/share/lmod/lmod/libexec/lmod
+
+.PHONY: modules-testbed
+modules-testbed: system-deps  ## build the module tree (Lmod, venvs with kernels, TensorBoard); idempotent
+	scripts/modules-testbed start
 
 # JupyterHub + batchspawner + the idle culler on that Slurm (scripts/hub-testbed). The tests run
 # it with a short culling timeout and activity reports every 10 s; `make demo-hub` with the
