@@ -37,7 +37,7 @@ from .memory.reader import MemoryReader
 from .metrics.routes import metrics_routes
 from .metrics.sampler import MetricsSampler
 from .modules.config import HPCModules
-from .modules.kernels import ModuleKernels, remove_dead_kernel_dirs
+from .modules.kernels import ModuleKernels, keep_kernel_dir, remove_dead_kernel_dirs
 from .modules.routes import modules_routes
 from .modules.system import ModuleSystem
 from .power.config import HPCPower
@@ -177,9 +177,7 @@ class HPCApp(ExtensionApp):
             log=self.log,
         )
         if self.modules.available:
-            # Listed last: a user's or the system's kernel of the same name wins.
-            manager = self.serverapp.kernel_spec_manager
-            manager.kernel_dirs = [*manager.kernel_dirs, str(spec_dir)]
+            keep_kernel_dir(self.serverapp.kernel_spec_manager, str(spec_dir))
         else:
             self.log.info("Kernels in environment modules: off (%s)", self.modules.reason)
 

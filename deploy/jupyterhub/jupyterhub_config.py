@@ -208,5 +208,11 @@ c.Spawner.environment = {
 for name in ("JUPYTERLAB_TOPBAR_MESSAGE", "JUPYTERLAB_TOPBAR_LEVEL", "JUPYTERLAB_HPC_SANDBOX"):
     if name in os.environ:
         c.Spawner.environment[name] = os.environ[name]
+# Environment modules: a job started without a login shell has no MODULEPATH (nor LMOD_CMD; the
+# server finds Debian's Lmod by itself). The centre's module tree, for kernels found in modules
+# and the modules apps load.
+for name in ("MODULEPATH", "LMOD_CMD", "MODULES_CMD", "MODULESHOME"):
+    if os.environ.get(name):
+        c.Spawner.environment[name] = os.environ[name]
 if not re.fullmatch(r"[0-9]+", os.environ.get("HUB_ACTIVITY_INTERVAL", "300")):
     raise SystemExit("HUB_ACTIVITY_INTERVAL must be a whole number of seconds")

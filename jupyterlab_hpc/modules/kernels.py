@@ -405,3 +405,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def keep_kernel_dir(manager: Any, spec_dir: str) -> None:
+    """Add spec_dir to the kernelspec manager's folders, and keep it there.
+
+    Listed last: a user's or the system's kernel of the same name wins. Kept: jupyterlmod sets
+    `kernel_dirs = jupyter_path("kernels")` again after a load that changes JUPYTER_PATH, which
+    would drop the module kernels until the server restarts.
+    """
+
+    def restore(change: Any) -> None:
+        if spec_dir not in change["new"]:
+            manager.kernel_dirs = [*change["new"], spec_dir]
+
+    manager.kernel_dirs = [*manager.kernel_dirs, spec_dir]
+    manager.observe(restore, names="kernel_dirs")

@@ -7,12 +7,14 @@ after the module, whatever happened.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psutil
 import pytest
 import requests
 import websocket
@@ -283,3 +285,39 @@ def _submit(client: UserClient) -> str:
     response = client.post("jupyterlab-hpc/slurm/jobs", {"script": HELD_JOB})
     assert response.status_code == 201, (response.status_code, response.text)
     return str(response.json()["id"])
+
+
+def test_kernels_in_modules_start_in_the_job_as_the_user(sessions: Sessions) -> None:
+    """The hub gives the job the centre's MODULEPATH; no login shell, no LMOD_CMD: the server
+    finds Lmod itself, lists the kernels inside modules, and one starts as the user, in its
+    module (its module loaded by the provisioner inside the Slurm job)."""
+
+    def discovered() -> dict[str, Any] | None:
+        answer = sessions.a.get("jupyterlab-hpc/modules").json()
+        return answer if answer.get("refreshed_at") else None
+
+    modules = wait_until(discovered, "kernels discovered in modules", 120)
+    assert modules["available"] is True, modules
+    specs = sessions.a.get("api/kernelspecs").json()["kernelspecs"]
+    assert specs["module-pytorch-2.1-python3"]["spec"]["display_name"] == "Python 3 (pytorch/2.1)"
+    started = sessions.a.post("api/kernels", {"name": "module-pytorch-2.1-python3"})
+    assert started.status_code == 201, (started.status_code, started.text)
+    kernel_id = started.json()["id"]
+    argv0 = specs["module-pytorch-2.1-python3"]["spec"]["argv"][0]
+    try:
+        # The module's own interpreter (its venv), started as the user.
+        def kernel() -> list[Any]:
+            found = []
+            for process in user_processes(sessions.a.user):
+                with contextlib.suppress(psutil.Error):
+                    if process.cmdline()[:1] == [argv0]:
+                        found.append(process)
+            return found
+
+        kernels = wait_until(kernel, "the module kernel's process", 120)
+        assert len(kernels) == 1, kernels
+        env = environment(kernels[0].pid)
+        assert env["LOADEDMODULES"] == "python/3.11:pytorch/2.1"
+        assert env["TESTBED_MODULE"] == "pytorch/2.1"
+    finally:
+        sessions.a.delete(f"api/kernels/{kernel_id}")

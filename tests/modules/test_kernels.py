@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_core.paths import jupyter_path
 from tornado.httpclient import HTTPClientError
 
 from tests.modules.trees import lmod_command, python_bin, write_kernel, write_modules
@@ -212,9 +213,7 @@ async def test_a_module_whose_modulefiles_did_not_change_is_not_loaded_again(
     """Every TTL costs one `avail`, one `purge`, and a load of what changed (or failed) only."""
     calls = tmp_path / "calls"
     wrapper = tmp_path / "lmod-counting"
-    wrapper.write_text(
-        f"#!/bin/sh\necho \"$*\" >> {calls}\nexec {' '.join(lmod_command())} \"$@\"\n"
-    )
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {" ".join(lmod_command())} "$@"\n')
     wrapper.chmod(0o755)
     await discovered(hpc_app)
     hpc_app.modules.command = [str(wrapper)]
@@ -272,3 +271,13 @@ async def test_a_server_without_a_module_system_says_why(
     with pytest.raises(HTTPClientError) as failure:
         await jp_fetch("jupyterlab-hpc", "modules", "kernels", "refresh", method="POST", body=b"")
     assert failure.value.code == 409
+
+
+async def test_module_kernels_stay_when_jupyterlmod_resets_the_kernel_folders(
+    hpc_app: Any, jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    """jupyterlmod sets kernel_dirs = jupyter_path("kernels") after a load changing
+    JUPYTER_PATH; the module kernels must not vanish with it."""
+    await discovered(hpc_app)
+    jp_serverapp.kernel_spec_manager.kernel_dirs = jupyter_path("kernels")
+    assert "module-pytorch-2.1-python3" in await kernelspecs(jp_fetch)
