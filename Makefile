@@ -129,15 +129,16 @@ modules-testbed: system-deps  ## build the module tree (Lmod, venvs with kernels
 # JupyterHub + batchspawner + the idle culler on that Slurm (scripts/hub-testbed). The tests run
 # it with a short culling timeout and activity reports every 10 s; `make demo-hub` with the
 # defaults a centre would use (an hour, reports every 5 minutes).
-HUB_TEST_SETTINGS := HUB_CULL_TIMEOUT=90 HUB_CULL_EVERY=10 HUB_ACTIVITY_INTERVAL=10
+HUB_TEST_SETTINGS := HUB_CULL_TIMEOUT=90 HUB_CULL_EVERY=10 HUB_ACTIVITY_INTERVAL=10 \
+	MODULEPATH=$(TESTBED_MODULEPATH)
 
 .PHONY: hub-testbed
-hub-testbed: install testbed  ## start JupyterHub (batchspawner, idle culler) on the local Slurm, with the tests' settings
+hub-testbed: install testbed modules-testbed  ## start JupyterHub (batchspawner, idle culler) on the local Slurm, with the tests' settings
 	$(HUB_TEST_SETTINGS) SLURM_CONF=$(SLURM_CONF) scripts/hub-testbed start
 
 .PHONY: demo-hub
-demo-hub: install testbed  ## start JupyterHub spawning JupyterLab as Slurm jobs; prints the URL and the logins; Ctrl-C stops it all
-	SLURM_CONF=$(SLURM_CONF) scripts/hub-testbed run
+demo-hub: install testbed modules-testbed  ## start JupyterHub spawning JupyterLab as Slurm jobs; prints the URL and the logins; Ctrl-C stops it all
+	SLURM_CONF=$(SLURM_CONF) MODULEPATH=$(TESTBED_MODULEPATH) scripts/hub-testbed run
 
 .PHONY: demo-hub-stop
 demo-hub-stop:  ## stop the hub (its servers' jobs are cancelled) and the local Slurm
