@@ -304,9 +304,18 @@ namespace Private {
     trans: TranslationBundle
   ): string {
     const args = instance.args || trans.__('no arguments');
+    const modules = instance.modules ?? [];
     switch (instance.state) {
       case 'running':
       case 'starting':
+        if (modules.length) {
+          return trans.__(
+            'This endpoint is %1 with: %2, in the modules %3. Launching the same arguments, variables and modules again opens it; a change restarts it.',
+            stateLabel(instance.state, trans),
+            args,
+            modules.join(', ')
+          );
+        }
         return trans.__(
           'This endpoint is %1 with: %2. Launching the same arguments and variables again opens it; a change restarts it.',
           stateLabel(instance.state, trans),

@@ -241,6 +241,9 @@ describe('the modules of the launch dialog', () => {
     endpoint(0).click();
 
     await moduleShown('tensorboard/2.17');
+    expect(find(dialog(), 'jp-hpc-LaunchDialog-status').textContent).toContain(
+      'running with: --logdir runs, in the modules tensorboard/2.17.'
+    );
     dialog().querySelector<HTMLButtonElement>('.jp-mod-reject')!.click();
     await done;
   });
