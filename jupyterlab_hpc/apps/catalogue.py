@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .app_modules import missing_system_reason, offers
+
+if TYPE_CHECKING:
+    from ..modules.system import ModuleSystem
 
 ICONS = Path(__file__).parent / "icons"
 
@@ -160,19 +165,41 @@ def describe_dashboards(
 
 
 def describe(
-    apps: Mapping[str, Mapping[str, Any]], env: Mapping[str, str], *, icons_url: str
+    apps: Mapping[str, Mapping[str, Any]],
+    env: Mapping[str, str],
+    *,
+    icons_url: str,
+    modules: ModuleSystem | None = None,
+    available_modules: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each app as the launcher shows it, and whether it can start here (and if not, why).
 
-    `icons_url` is where the icon route is served, ending in a slash.
+    `icons_url` is where the icon route is served, ending in a slash. `modules` is the
+    module system (None: there is none); `available_modules` what `module avail` lists (None:
+    unknown), from which the other versions of an app's modules are offered.
     """
-    return [_describe_one(name, app, env, icons_url) for name, app in apps.items()]
+    return [
+        _describe_one(name, app, env, icons_url, modules, available_modules)
+        for name, app in apps.items()
+    ]
 
 
 def _describe_one(
-    name: str, app: Mapping[str, Any], env: Mapping[str, str], icons_url: str
+    name: str,
+    app: Mapping[str, Any],
+    env: Mapping[str, str],
+    icons_url: str,
+    modules: ModuleSystem | None,
+    available_modules: Sequence[str] | None,
 ) -> dict[str, Any]:
-    reason = unavailable_reason(app["command"][0], env)
+    reason = missing_system_reason(modules, app)
+    if reason is None and app["modules"]:
+        # The command is on the PATH its modules give, known once they are loaded (at launch,
+        # which says so if it is not there); only an absolute path can be checked now.
+        executable = app["command"][0]
+        reason = unavailable_reason(executable, env) if os.sep in executable else None
+    elif reason is None:
+        reason = unavailable_reason(app["command"][0], env)
     return {
         "name": name,
         "title": app["title"],
@@ -183,6 +210,7 @@ def _describe_one(
         "docs_url": app.get("docs_url"),
         "available": reason is None,
         "reason": reason,
+        "modules": offers(app, available_modules),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from traitlets import Dict, Float, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
+from ..modules.system import is_module_name
 from .args import ArgumentError, expand_value
 from .catalogue import DEFAULT_APPS, DEFAULT_CATEGORIES, DEFAULT_DASHBOARDS
 
@@ -70,6 +71,7 @@ KEYS = frozenset(
         "absolute_url",
         "cwd",
         "open_query",
+        "modules",
     }
 )
 
@@ -97,6 +99,10 @@ class HPCApps(Configurable):
         * unix_socket (False), absolute_url (False): as in jupyter-server-proxy.
         * open_query: a query string added to the URL the browser opens; {websocket_url} is
           the app's own address as ws:// or wss://, e.g. "websocket_url={websocket_url}".
+        * modules: environment modules loaded before the app starts, full names in load
+          order, e.g. ["tensorboard/2.18"]. Loaded on top of what the user loaded (in
+          jupyterlmod's panel, say), never purged; the launch dialog offers the other versions
+          `module avail` lists. The app's command is looked for on the PATH they give.
 
         The shipped catalogue has tensorboard, mlflow, code-server, novnc and nerfstudio
         (jupyterlab_hpc.apps.catalogue.DEFAULT_APPS). Add to it with
@@ -134,6 +140,19 @@ class HPCApps(Configurable):
         """,
     ).tag(config=True)
 
+    log_dir = Unicode(
+        "",
+        help="""The folder of the apps' logs, one file per app and endpoint.
+
+        Empty (the default): <Jupyter runtime folder>/jupyterlab-hpc-apps. $VAR and ~ are
+        expanded from the server's environment, e.g. "$WORK/jupyter_spawner_logs" keeps the
+        logs on a filesystem that outlives the job. The folder is created readable by the
+        user only (0700), and made so if it exists and is theirs; a folder that belongs to
+        someone else, or a path that does not expand to an absolute one, is not used: the
+        server logs why and writes to the default folder.
+        """,
+    ).tag(config=True)
+
     shutdown_grace = Float(
         5.0,
         help="""Seconds an app has to exit after SIGTERM before it and its children are
@@ -148,6 +167,13 @@ class HPCApps(Configurable):
     @validate("dashboards")
     def _validate_dashboards(self, proposal: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return normalize_dashboards(proposal["value"])
+
+    @validate("log_dir")
+    def _validate_log_dir(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).strip()
+        if "\0" in value:
+            raise TraitError("HPCApps.log_dir must be a folder's path without NUL.")
+        return value
 
     @validate("shutdown_grace")
     def _validate_shutdown_grace(self, proposal: dict[str, Any]) -> float:
@@ -263,6 +289,7 @@ def normalize_app(name: object, app: object) -> dict[str, Any]:
         "absolute_url": _flag(app.get("absolute_url", False), f"{where}.absolute_url"),
         "cwd": _cwd(app.get("cwd"), f"{where}.cwd"),
         "open_query": _open_query(app.get("open_query"), f"{where}.open_query"),
+        "modules": _modules(app.get("modules", []), f"{where}.modules"),
     }
 
 
@@ -382,6 +409,28 @@ def _cwd(value: object, where: str) -> str | None:
     except ArgumentError as error:
         raise TraitError(error.message) from None
     return value
+
+
+def _modules(value: object, where: str) -> list[str]:
+    """Module full names: each handed to `module load` as one argument, never a path."""
+    if not isinstance(value, (list, tuple)):
+        raise TraitError(f"{where} must be a list of module names, not {value!r}.")
+    for module in value:
+        # `$` in the shared pattern also matches before a final newline: no whitespace at all.
+        if (
+            not is_module_name(module)
+            or any(char.isspace() for char in module)
+            or "." in module.split("/")
+        ):
+            raise TraitError(
+                f"{where}: {module!r} is not a module name (as `module avail` lists them, "
+                'e.g. "tensorboard/2.18"; no spaces, no path, no leading - or /).'
+            )
+    names = [str(module) for module in value]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise TraitError(f"{where} lists {duplicates} more than once.")
+    return names
 
 
 def _open_query(value: object, where: str) -> str | None:

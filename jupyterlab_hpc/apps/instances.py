@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
+from jupyter_core.paths import jupyter_runtime_dir
 
+from ..modules.system import ModuleError, ModuleSystem
+from .app_modules import LOAD_FAILED, ModuleChoiceError, choose, missing_system_reason
 from .args import ArgumentError, expand_value, parse_arguments, validate_env
 from .catalogue import unavailable_reason
 from .config import ARGS_ITEM
@@ -37,6 +40,7 @@ from .leftovers import (
     this_server,
     write_record,
 )
+from .logdir import resolve_log_dir
 from .process import AppProcess, end_family
 
 # What `GET …/log` answers: the end of the log, enough for any traceback.
@@ -72,6 +76,8 @@ class Instance:
     log_path: Path
     started: datetime
     open_query: str | None = None
+    # The environment modules loaded before it started, in load order.
+    modules: list[str] = field(default_factory=list)
     state: str = STARTING
     message: str | None = None
     process: AppProcess | None = None
@@ -110,6 +116,7 @@ class Instance:
             "message": self.message,
             "args": self.args,
             "env_names": sorted(self.env),
+            "modules": list(self.modules),
             "log_url": f"{base_url}jupyterlab-hpc/apps/{self.name}/{self.endpoint}/log",
         }
 
@@ -123,21 +130,27 @@ class AppManager:
         *,
         root_dir: str,
         base_url: str,
-        log_dir: str,
         shutdown_grace_s: float,
         log: logging.Logger | logging.LoggerAdapter[Any],
+        log_dir: str = "",
+        modules: ModuleSystem | None = None,
         secrets: Iterable[str] = (),
     ) -> None:
+        """log_dir: c.HPCApps.log_dir as configured ("": the runtime folder's); modules: the
+        module system apps' `modules` are loaded with (None: there is none)."""
         self.apps = apps
         self.root_dir = root_dir
         self.base_url = base_url
-        self.log_dir = Path(log_dir)
+        default_dir = Path(jupyter_runtime_dir()) / "jupyterlab-hpc-apps"
+        self.log_dir = resolve_log_dir(log_dir, default_dir, log=log)
+        self.modules = modules
         self.shutdown_grace_s = shutdown_grace_s
         self.log = log
         # The server's token: no variable holding it reaches an app.
         self.secrets = tuple(secrets)
-        # Where running apps are recorded, for the next server if this one is killed.
-        self.records_dir = self.log_dir / "running"
+        # Where running apps are recorded, for the next server if this one is killed: always
+        # the runtime folder, whatever the log folder, so a changed log_dir loses no record.
+        self.records_dir = default_dir / "running"
         self._instances: dict[tuple[str, int], Instance] = {}
         self._closing: asyncio.Future[None] | None = None
         # One launch or stop at a time per endpoint: a double click starts one app.
@@ -164,16 +177,22 @@ class AppManager:
             raise LaunchError(404, f"{app['title']} has {which}, not {endpoint}.")
         return app
 
-    async def launch(self, name: str, endpoint: int, args: object, env: object) -> Instance:
-        """Start the app on the endpoint (restarting one launched differently); answer at once."""
+    async def launch(
+        self, name: str, endpoint: int, args: object, env: object, *, modules: object = None
+    ) -> Instance:
+        """Start the app on the endpoint (restarting one launched differently); answer at once.
+
+        `modules`: the version chosen for each of the app's modules (None: the configured ones).
+        """
         app = self.app(name, endpoint)
         key = (name, endpoint)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            prepared = self._prepare(app, args, env)
+            prepared = await self._prepare(app, args, env, modules)
             current = self._instances.get(key)
             if current is not None and current.state in ALIVE:
-                if (current.args, current.env) == (prepared["args"], prepared["user_env"]):
+                settings = (prepared["args"], prepared["user_env"], prepared["modules"])
+                if (current.args, current.env, current.modules) == settings:
                     return current
                 self.log.info("Relaunching %s on endpoint %d with new settings", name, endpoint)
             if current is not None:
@@ -242,17 +261,36 @@ class AppManager:
 
     # -- launching --------------------------------------------------------------------------
 
-    def _prepare(self, app: Mapping[str, Any], args: object, env: object) -> dict[str, Any]:
-        """The user's text checked and expanded; LaunchError 400 saying what is wrong."""
+    async def _prepare(
+        self, app: Mapping[str, Any], args: object, env: object, modules: object
+    ) -> dict[str, Any]:
+        """The user's text checked and expanded, the modules loaded; LaunchError saying why not.
+
+        400 for what the user or the admin can fix, 422 with the module tool's own words when
+        a module does not load.
+        """
         if args is None:
             args = ""
         if env is None:
             env = {}
         if not isinstance(args, str):
             raise LaunchError(400, "The arguments must be text, as typed in a shell.")
-        # $VAR in the user's text expands from what the app itself gets: no credentials.
-        server_env = self.environment()
+        reason = missing_system_reason(self.modules, app)
+        if reason is not None:
+            raise LaunchError(400, f"{app['title']} cannot start here: {reason}")
+        try:
+            chosen = await choose(self.modules, app, modules)
+        except ModuleChoiceError as error:
+            raise LaunchError(error.status, error.message) from None
+        # $VAR in the user's text expands from what the app itself gets: no credentials, and
+        # what its modules set (the command is looked for on their PATH, too).
+        server_env = await self._load(app, chosen)
         reason = unavailable_reason(app["command"][0], server_env)
+        if reason is not None and chosen and os.sep not in app["command"][0]:
+            reason = (
+                f"{app['command'][0]} is not found on the PATH of the modules "
+                f"{', '.join(chosen)}, nor on this server's."
+            )
         if reason is not None:
             raise LaunchError(400, f"{app['title']} cannot start here: {reason}")
         home = os.path.expanduser("~")
@@ -267,7 +305,33 @@ class AppManager:
         # refused relaunch leaves the running app alone. (The app's own variables count with
         # their placeholders unfilled; a folder that needs {port} makes no sense.)
         cwd = self._cwd(app, {**server_env, **app["environment"], **user_env})
-        return {"args": args, "user_env": user_env, "words": words, "cwd": cwd}
+        return {
+            "args": args,
+            "user_env": user_env,
+            "words": words,
+            "cwd": cwd,
+            "env": server_env,
+            "modules": chosen,
+        }
+
+    async def _load(self, app: Mapping[str, Any], chosen: list[str]) -> dict[str, str]:
+        """The server's environment for apps, with the chosen modules loaded on top.
+
+        No purge: what the user loaded (jupyterlmod's panel changes the server's own
+        environment) stays loaded for the app too.
+        """
+        env = self.environment()
+        if not chosen:
+            return env
+        assert self.modules is not None  # missing_system_reason said there is one
+        try:
+            return await self.modules.load(env, chosen, purge=False)
+        except ModuleError as error:
+            raise LaunchError(
+                LOAD_FAILED,
+                f"{app['title']} cannot start: loading {', '.join(chosen)} failed.\n"
+                f"{error.message}",
+            ) from None
 
     async def _start(
         self, name: str, endpoint: int, app: Mapping[str, Any], prepared: dict[str, Any]
@@ -293,7 +357,7 @@ class AppManager:
                 argv.extend(prepared["words"])
             else:
                 argv.append(item.format(**fields))
-        env = self.environment()
+        env = dict(prepared["env"])
         env.update({key: value.format(**fields) for key, value in app["environment"].items()})
         env.update(prepared["user_env"])
         cwd = prepared["cwd"]
@@ -309,6 +373,7 @@ class AppManager:
             log_path=self._log_path(name, endpoint),
             started=datetime.now(timezone.utc),
             open_query=app.get("open_query"),
+            modules=prepared["modules"],
             socket_dir=socket_dir,
             message=f"Starting {app['title']} on endpoint {endpoint}…",
         )
@@ -391,6 +456,8 @@ class AppManager:
         fd = os.open(instance.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         output = os.fdopen(fd, "wb")
         header = f"[jupyterlab-hpc] {instance.started.isoformat(timespec='seconds')} in {cwd}\n"
+        if instance.modules:
+            header += f"[jupyterlab-hpc] modules loaded: {' '.join(instance.modules)}\n"
         header += f"[jupyterlab-hpc] $ {shlex.join(argv)}\n"
         output.write(header.encode("utf-8", "replace"))
         output.flush()

@@ -14,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..json_body import read_json_body
+from .app_modules import listing
 from .catalogue import describe, describe_dashboards
 from .config import HPCApps
 from .instances import AppManager, Instance, LaunchError
@@ -32,9 +33,10 @@ class _CatalogueHandler(APIHandler):
     auth_resource = AUTH_RESOURCE
     _track_activity = False
 
-    def initialize(self, config: HPCApps) -> None:
-        """Receive the catalogue."""
+    def initialize(self, config: HPCApps, manager: AppManager | None = None) -> None:
+        """Receive the catalogue (and the instances, whose module system the catalogue uses)."""
         self._config = config
+        self._manager = manager
 
 
 class AppsHandler(_CatalogueHandler):
@@ -47,7 +49,16 @@ class AppsHandler(_CatalogueHandler):
         # PATH is read at each request: a server started before a module was loaded still
         # tells the truth about what it can start.
         icons_url = f"{self.base_url}{ICONS_PATH}"
-        apps = describe(self._config.apps, os.environ, icons_url=icons_url)
+        modules = self._manager.modules if self._manager is not None else None
+        # `module avail` is cached by the module system: one listing per TTL, not per request.
+        needed = any(app["modules"] for app in self._config.apps.values())
+        apps = describe(
+            self._config.apps,
+            os.environ,
+            icons_url=icons_url,
+            modules=modules,
+            available_modules=await listing(modules) if needed else None,
+        )
         self.finish(
             json.dumps(
                 {
@@ -112,13 +123,19 @@ class LaunchHandler(_InstanceHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str, endpoint: str) -> None:
-        """Launch with the dialog's arguments and environment; 202 while the app starts."""
+        """Launch with the dialog's arguments, environment and modules; 202 while it starts."""
         body = read_json_body(self, empty={})
         if not isinstance(body, dict):
-            raise web.HTTPError(400, 'The request body must be {"args": …, "env": {…}}.')
+            raise web.HTTPError(
+                400, 'The request body must be {"args": …, "env": {…}, "modules": […]}.'
+            )
         try:
             instance = await self._manager.launch(
-                name, int(endpoint), body.get("args", ""), body.get("env", {})
+                name,
+                int(endpoint),
+                body.get("args", ""),
+                body.get("env", {}),
+                modules=body.get("modules"),
             )
         except LaunchError as error:
             raise web.HTTPError(error.status, error.message) from None
@@ -218,11 +235,11 @@ def apps_routes(
     config: HPCApps, manager: AppManager, own_port: int
 ) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
-    kwargs = {"config": config}
+    kwargs: dict[str, Any] = {"config": config}
     instance = {"manager": manager}
     app = r"(?P<name>[a-z0-9][a-z0-9_-]{0,63})/(?P<endpoint>[0-9]{1,2})"
     return [
-        (r"jupyterlab-hpc/apps", AppsHandler, kwargs),
+        (r"jupyterlab-hpc/apps", AppsHandler, {**kwargs, "manager": manager}),
         (r"jupyterlab-hpc/apps/icons/(?P<name>[a-z0-9][a-z0-9_-]{0,63})\.svg", IconHandler, kwargs),
         (r"jupyterlab-hpc/apps/running", RunningHandler, instance),
         (rf"jupyterlab-hpc/apps/{app}", LaunchHandler, instance),
