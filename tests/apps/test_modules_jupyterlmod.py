@@ -17,6 +17,7 @@ from typing import Any
 
 import module as jupyterlmod_api  # jupyterlmod's module-command layer
 import pytest
+from jupyterlmod.handler import MODULE as JUPYTERLMOD_STATE
 
 from tests.apps.conftest import Lab
 from tests.apps.module_trees import SmallTree, write_tree
@@ -32,7 +33,7 @@ def small_tree(tmp_path: Path) -> Iterator[SmallTree]:
     """The small tree in the server's environment; everything jupyterlmod changes is undone.
 
     The server runs in this very process, so jupyterlmod's loads change pytest's own
-    os.environ and sys.path: both are put back as they were after the test.
+    os.environ and sys.path (and its caches): all are put back as they were after the test.
     """
     environ, path = dict(os.environ), list(sys.path)
     tree = write_tree(tmp_path / "modules")
@@ -45,6 +46,8 @@ def small_tree(tmp_path: Path) -> Iterator[SmallTree]:
         yield tree
     finally:
         jupyterlmod_api.MODULE_CMD, jupyterlmod_api.MODULE_SYSTEM = command
+        # Its cached `module list` would still say gcc/12 is loaded.
+        JUPYTERLMOD_STATE.invalidate_module_caches()
         os.environ.clear()
         os.environ.update(environ)
         sys.path[:] = path
