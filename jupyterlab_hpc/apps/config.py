@@ -416,12 +416,8 @@ def _modules(value: object, where: str) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise TraitError(f"{where} must be a list of module names, not {value!r}.")
     for module in value:
-        # `$` in the shared pattern also matches before a final newline: no whitespace at all.
-        if (
-            not is_module_name(module)
-            or any(char.isspace() for char in module)
-            or "." in module.split("/")
-        ):
+        # A "." part would make `./gcc` a path relative to wherever the module tool runs.
+        if not is_module_name(module) or "." in module.split("/"):
             raise TraitError(
                 f"{where}: {module!r} is not a module name (as `module avail` lists them, "
                 'e.g. "tensorboard/2.18"; no spaces, no path, no leading - or /).'
