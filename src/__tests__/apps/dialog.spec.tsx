@@ -147,10 +147,13 @@ describe('the launch dialog', () => {
     await done;
 
     expect(client.appCalls).toContain('launch tensorboard 0');
+    // with the configured version of each module the app loads, if any
+    const modules = tensorboard().modules.map(slot => slot.module);
     expect(client.launched).toEqual([
       {
         args: '--logdir "$WORK/my runs"',
-        env: { TF_CPP_MIN_LOG_LEVEL: '2' }
+        env: { TF_CPP_MIN_LOG_LEVEL: '2' },
+        ...(modules.length ? { modules } : {})
       }
     ]);
     expect(document.querySelector('.jp-Dialog')).toBeNull();
@@ -310,6 +313,8 @@ describe('the launch dialog', () => {
     });
     clickLaunch();
     await done;
-    expect(client.launched).toEqual([{ args: '', env: {} }]);
+    expect(client.launched.map(({ args, env }) => ({ args, env }))).toEqual([
+      { args: '', env: {} }
+    ]);
   });
 });
