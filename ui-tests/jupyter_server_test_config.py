@@ -30,6 +30,7 @@ c.HPCPower.sample_interval = 1  # noqa: F821
 
 # Power and emissions: a running RAPL tree, four fake GPUs of which the job sees
 # two (1 and 2), and a local replay of the éCO2mix API (see fake_hardware.py).
+import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
@@ -52,9 +53,10 @@ c.HPCEmissions.url = fake_hardware.start_grid_api()  # noqa: F821
 os.environ.setdefault("SLURM_CONF", "/tmp/jupyterlab-hpc-testbed/etc/slurm.conf")
 c.HPCSlurm.poll_interval = 1  # noqa: F821
 
-# Apps: the shipped catalogue (TensorBoard, MLflow… whose programs this machine lacks: their
-# tiles say why), plus the project's small test app (tests/apps/testapp.py) and one that always
-# crashes at start; the shipped Dask dashboard answers on a free port of this machine.
+# Apps: the shipped catalogue (MLflow, code-server… whose programs this machine lacks: their
+# tiles say why; TensorBoard comes from its environment module, below), plus the project's
+# small test app (tests/apps/testapp.py) and one that always crashes at start; the shipped Dask
+# dashboard answers on a free port of this machine.
 from jupyterlab_hpc.apps.catalogue import DEFAULT_DASHBOARDS  # noqa: E402
 
 TESTAPP = HERE.parent / "tests" / "apps" / "testapp.py"
@@ -100,3 +102,59 @@ c.HPCFilesystems.defaults = [  # noqa: F821
     {"name": "WORK", "url": f"osfs://{FILESYSTEMS / 'work'}"},
     {"name": "SCRATCH", "url": f"osfs://{FILESYSTEMS / 'scratch'}"},
 ]
+
+# Environment modules (tests/modules.spec.ts): a copy of the module testbed's tree
+# (scripts/modules-testbed, started by `make test-ui`), which the tests change. Beside the
+# testbed's modules, two wait outside the tree (modules/extra) for the tests to add them:
+# "galata/1.0" and "fragile/1.0", each with a kernel of its own (a kernels folder on
+# JUPYTER_PATH, run by python/3.11's venv); the tests break fragile's modulefile after its
+# kernel is found. The kernel cache keeps its default TTL (15 minutes): only a refresh shows a
+# module added meanwhile.
+# TensorBoard, shipped, is loaded from the tensorboard/2.18 module.
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from jupyterlab_hpc.apps.catalogue import DEFAULT_APPS  # noqa: E402
+
+MODULES = HERE / ".jupyter-tmp" / "modules"
+MODULES_TESTBED = HERE.parent / "scripts" / "modules-testbed"
+testbed = subprocess.run(
+    [sys.executable, str(MODULES_TESTBED), "status"], capture_output=True, text=True, check=False
+)
+if testbed.returncode == 0:
+    TESTBED_MODULEFILES = Path(testbed.stdout.strip().splitlines()[-1])
+    MODULEFILES = MODULES / "modulefiles"
+    shutil.rmtree(MODULES, ignore_errors=True)
+    shutil.copytree(TESTBED_MODULEFILES, MODULEFILES)
+    VENV_PYTHON = TESTBED_MODULEFILES.parent / "envs" / "python-3.11" / "bin" / "python"
+    for name in ("fragile", "galata"):
+        kernel = MODULES / f"{name}-kernels" / "kernels" / name
+        kernel.mkdir(parents=True)
+        (kernel / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [
+                        str(VENV_PYTHON),
+                        "-m",
+                        "ipykernel_launcher",
+                        "-f",
+                        "{connection_file}",
+                    ],
+                    "display_name": "Python 3",
+                    "language": "python",
+                }
+            )
+        )
+        modulefile = MODULES / "extra" / name
+        modulefile.mkdir(parents=True)
+        (modulefile / "1.0.lua").write_text(
+            f'setenv("TESTBED_MODULE", "{name}/1.0")\n'
+            f'prepend_path("JUPYTER_PATH", "{MODULES / f"{name}-kernels"}")\n'
+        )
+    os.environ["MODULEPATH"] = str(MODULEFILES)
+    c.HPCModules.modulepath = str(MODULEFILES)  # noqa: F821
+    c.HPCApps.apps.update(  # noqa: F821
+        {"tensorboard": {**DEFAULT_APPS["tensorboard"], "modules": ["tensorboard/2.18"]}}
+    )
+else:
+    print(f"jupyter_server_test_config: no module tree: {testbed.stdout.strip()}", file=sys.stderr)
