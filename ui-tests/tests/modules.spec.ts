@@ -290,6 +290,42 @@ test.describe('environment modules', () => {
       .screenshot({ path: path.join(IMAGES, 'launch-dialog-modules.png') });
   });
 
+  test('TensorBoard starts from the version chosen, and the Running panel says which', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    try {
+      const launcher = await openLauncher(page);
+      await launcher.locator(TENSORBOARD).click();
+      const dialog = page.locator(LAUNCH_DIALOG);
+      await dialog
+        .getByLabel('tensorboard', { exact: true })
+        .selectOption('tensorboard/2.17');
+      await dialog.locator('.jp-hpc-LaunchDialog-args').fill('--logdir .');
+
+      const popup = page.waitForEvent('popup');
+      await dialog.locator('.jp-mod-accept').click();
+
+      // Then TensorBoard answers through the proxy, in its own tab
+      const tab = await popup;
+      await expect(dialog).toHaveCount(0);
+      await tab.waitForURL(/\/tensorboard\/0\/$/, { timeout: KERNEL_MS });
+      await expect(tab).toHaveTitle('TensorBoard', { timeout: KERNEL_MS });
+      await tab.close();
+      // and the Running panel names the module it runs in
+      await page.sidebar.openTab('jp-running-sessions');
+      const item = page.locator(
+        '#jp-running-sessions .jp-hpc-RunningApp[data-context="tensorboard/0"]'
+      );
+      await expect(item.locator('.jp-RunningSessions-itemDetail')).toHaveText(
+        'running · tensorboard/2.17'
+      );
+    } finally {
+      await request.delete(url(baseURL, 'jupyterlab-hpc/apps/tensorboard/0'));
+    }
+  });
+
   test('the modules of the dialog are readable in the dark theme', async ({
     page
   }) => {
