@@ -26,6 +26,7 @@ import concurrent.futures
 import datetime as dt
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import statistics
@@ -368,6 +369,61 @@ def discovery_run(index: int, tree: Path, workdir: Path, args: argparse.Namespac
     return DiscoveryRun(index, idle, idle_cpu_rate, refreshes, bad, listed, control, end - start)
 
 
+# --------------------------------------------------------------------------- loop lag
+
+
+@dataclass
+class LoopLag:
+    """How late a 5 ms timer of the event loop fires, idle and while our discovery runs."""
+
+    idle_ms: list[float]
+    during_ms: list[float]
+    discovery_s: float
+    kernels: int
+    cpu_s: float  # the harness process's CPU during it (our code; Lmod's processes not in it)
+
+
+LAG_TICK_S = 0.005
+
+
+def loop_lag(tree: Path, workdir: Path) -> LoopLag:
+    """Our discovery (ModuleKernels over the same tree, first time) run in this process,
+    beside a timer: its lateness is what our code costs the event loop, with no HTTP, no
+    other server work and no client between."""
+    from jupyterlab_hpc.modules.kernels import ModuleKernels
+    from jupyterlab_hpc.modules.system import ModuleSystem
+
+    async def measure() -> LoopLag:
+        system = ModuleSystem([LMOD, "python"], modulepath=str(tree))
+        kernels = ModuleKernels(
+            system,
+            spec_dir=workdir / "lag-kernelspecs",
+            ttl_s=3600,
+            log=logging.getLogger("bench-modules"),
+        )
+        late: list[float] = []
+        stop = asyncio.Event()
+
+        async def ticks() -> None:
+            while not stop.is_set():
+                start = time.perf_counter()
+                await asyncio.sleep(LAG_TICK_S)
+                late.append(ms(time.perf_counter() - start - LAG_TICK_S))
+
+        ticker = asyncio.ensure_future(ticks())
+        await asyncio.sleep(2.0)
+        idle = len(late)
+        cpu, start = time.process_time(), time.perf_counter()
+        state = await kernels.refresh()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        stop.set()
+        await ticker
+        await kernels.stop()
+        return LoopLag(late[:idle], late[idle:], seconds, len(state.kernels), cpu)
+
+    return asyncio.run(measure())
+
+
 # --------------------------------------------------------------------------- kernel starts
 
 
@@ -648,6 +704,17 @@ def loop_table(summary: dict[str, Any], args: argparse.Namespace) -> str:
     return table(["GET /api/status", "samples", "p50 (ms)", "p99 (ms)", "max (ms)"], rows)
 
 
+def lag_table(lag: LoopLag) -> str:
+    rows = []
+    for label, values in (("idle (2 s)", lag.idle_ms), ("during the discovery", lag.during_ms)):
+        s = stats(values)
+        rows.append(
+            [label, f"{s['samples']:.0f}", fmt(s["p50_ms"]), fmt(s["p99_ms"]), fmt(s["max_ms"])]
+        )
+    head = ["timer lateness", "ticks", "p50 (ms)", "p99 (ms)", "max (ms)"]
+    return table(head, rows)
+
+
 def kernel_summary(starts: Sequence[KernelStart]) -> dict[str, dict[str, float]]:
     out = {}
     for name in KERNELS:
@@ -662,6 +729,16 @@ def kernel_summary(starts: Sequence[KernelStart]) -> dict[str, dict[str, float]]
             "post_median_s": statistics.median(post),
         }
     return out
+
+
+def paired_differences(starts: Sequence[KernelStart]) -> list[float]:
+    """Module minus plain start-to-idle (s) of each round: the two starts ran back to back, so
+    a drift of the machine's load hits both alike."""
+    by_round: dict[int, dict[str, float]] = {}
+    for s in starts:
+        if s.run >= 0:
+            by_round.setdefault(s.run, {})[s.kernel] = s.idle_s
+    return [r[MODULE_KERNEL] - r[PLAIN_KERNEL] for _, r in sorted(by_round.items())]
 
 
 def kernel_table(summary: dict[str, dict[str, float]]) -> str:
@@ -705,6 +782,7 @@ def render(
     runs: Sequence[DiscoveryRun],
     starts: Sequence[KernelStart],
     load_alone: Sequence[float],
+    lag: LoopLag,
     args: argparse.Namespace,
 ) -> str:
     d = discovery_summary(runs)
@@ -716,6 +794,7 @@ def render(
     start_ratio = ratio(k[MODULE_KERNEL]["idle_median_s"], k[PLAIN_KERNEL]["idle_median_s"])
     start_met = start_ratio is not None and start_ratio <= START_RATIO_GOAL
     extra_ms = ms(k[MODULE_KERNEL]["idle_median_s"] - k[PLAIN_KERNEL]["idle_median_s"])
+    pairs = paired_differences(starts)
     parts = [
         f"Date: {ctx['date']}  ",
         f"Machine: {ctx['nproc']} CPU(s), {ctx['cpu']}, Linux {ctx['kernel']}, "
@@ -762,6 +841,16 @@ def render(
         f"{1000 * statistics.median(r.idle_cpu_rate for r in runs):.0f} ms/s.",
         "",
         *([f"**{bad} /api/status answers were not 200.**", ""] if bad else []),
+        f"### The event loop itself during a first discovery (in-process, {TREE_MODULES} modules)",
+        "",
+        "Our `ModuleKernels.refresh()` run by the harness over the same tree (first time, "
+        f"{lag.kernels} kernels found in {lag.discovery_s:.2f} s, {lag.cpu_s:.2f} s of this "
+        f"process's CPU), beside a timer of {ms(LAG_TICK_S):g} ms on the same event loop: "
+        "how late it fires is how long our code held the loop, with no HTTP, no other "
+        "server work and no client between.",
+        "",
+        lag_table(lag),
+        "",
         f"### Kernel start-to-idle ({args.kernel_runs} starts of each after one warm-up, "
         "alternated; through the server)",
         "",
@@ -771,6 +860,10 @@ def render(
         "",
         kernel_table(k),
         "",
+        f"Paired by round (the two starts of a round back to back): module - plain = "
+        f"{ms(statistics.median(pairs)):+.0f} ms (median of {len(pairs)}), "
+        f"{ms(percentile(pairs, 0.25)):+.0f} / {ms(percentile(pairs, 0.75)):+.0f} ms "
+        "(quartiles).  ",
         f"The provisioner's purge + load of {MODULE} alone (our ModuleSystem, 2 Lmod runs): "
         f"median {ms(statistics.median(load_alone)):.0f} ms over {len(load_alone)}.  ",
         "What the warm-up kernels reported (TESTBED_MODULE, LOADEDMODULES, sys.prefix): "
@@ -783,7 +876,10 @@ def render(
         f"- GET /api/status p99 during a first discovery of {TREE_MODULES} modules = "
         f"{fmt(p99)} ms (idle: {fmt(d['idle']['p99_ms'])} ms; max during: "
         f"{fmt(d['first']['max_ms'])} ms), target < {STATUS_P99_BUDGET_MS:g} ms: "
-        f"**{'met' if p99 < STATUS_P99_BUDGET_MS and not bad else 'NOT met'}**",
+        f"**{'met' if p99 < STATUS_P99_BUDGET_MS and not bad else 'NOT met'}**; the control "
+        f"(the same Lmod runs, none of our code): {fmt(d['control']['p99_ms'])} ms; the "
+        f"event loop in-process: late by {fmt(stats(lag.during_ms)['p99_ms'])} ms at p99, "
+        f"{fmt(max(lag.during_ms))} ms at most",
         f"- module kernel start-to-idle / plain = {fmt(start_ratio, 3)} "
         f"({extra_ms:+.0f} ms), goal ≤ {START_RATIO_GOAL:g}: "
         f"**{'met' if start_met else 'NOT met'}**",
@@ -794,7 +890,7 @@ def render(
 # --------------------------------------------------------------------------- main
 
 
-def check(runs: Sequence[DiscoveryRun], starts: Sequence[KernelStart]) -> None:
+def check(runs: Sequence[DiscoveryRun], starts: Sequence[KernelStart], lag: LoopLag) -> None:
     """The measured work is the real thing: every module, every kernel, the module's env."""
     for r in runs:
         first = r.refreshes[0]
@@ -804,6 +900,8 @@ def check(runs: Sequence[DiscoveryRun], starts: Sequence[KernelStart]) -> None:
             TREE_KERNELS,
         ):
             raise RuntimeError(f"server {r.server}: tree300 discovered as {first}")
+    if lag.kernels != TREE_KERNELS:
+        raise RuntimeError(f"the in-process discovery found {lag.kernels} kernels")
     warm = {s.kernel: s.seen for s in starts if s.run < 0}
     if warm[MODULE_KERNEL].get("TESTBED_MODULE") != MODULE:
         raise RuntimeError(f"the module kernel did not have {MODULE} loaded: {warm}")
@@ -828,19 +926,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         tree = build_tree300(workdir / "tree300")
         print(f"discovery: {args.discovery_servers} fresh servers", flush=True)
         runs = [discovery_run(i, tree, workdir, args) for i in range(args.discovery_servers)]
+        print("the event loop in-process during a discovery", flush=True)
+        lag = loop_lag(tree, workdir)
         print(f"kernel starts: {args.kernel_runs} of each, alternated", flush=True)
         starts, _ = measure_kernels(workdir, args)
     load_alone = module_load_alone(args.kernel_runs)
-    check(runs, starts)
+    check(runs, starts, lag)
     ctx["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    report = render(ctx, runs, starts, load_alone, args)
+    report = render(ctx, runs, starts, load_alone, lag, args)
     raw = {
         "context": ctx,
         "args": {k: str(v) for k, v in vars(args).items()},
         "discovery": [asdict(r) for r in runs],
         "discovery_summary": discovery_summary(runs),
+        "loop_lag": asdict(lag),
         "kernel_starts": [asdict(s) for s in starts],
         "kernel_summary": kernel_summary(starts),
+        "kernel_paired_differences_s": paired_differences(starts),
         "module_load_alone_s": list(load_alone),
     }
     save_report(args.out, "modules", report, raw)
