@@ -238,6 +238,10 @@ describe('the modules of the launch dialog', () => {
     });
 
     const { done } = await open(tensorboardFromModule());
+    // Once the form knows endpoint 0 runs: it chose the first free one
+    await waitFor(() => {
+      expect(endpoint(1).checked).toBe(true);
+    });
     endpoint(0).click();
 
     await moduleShown('tensorboard/2.17');
