@@ -70,7 +70,7 @@ def is_module_name(name: object) -> bool:
         isinstance(name, str)
         and len(name) <= 256
         and bool(_NAME.fullmatch(name))
-        and ".." not in name.split("/")
+        and not {".", ".."} & set(name.split("/"))
     )
 
 

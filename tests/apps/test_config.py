@@ -75,6 +75,7 @@ def test_an_admin_adds_and_removes_apps_with_update() -> None:
         "absolute_url": False,
         "cwd": None,
         "open_query": None,
+        "modules": [],
     }
 
 
