@@ -214,3 +214,37 @@ def assert_fails_in_ci_skips_elsewhere(
     else:
         assert result.returncode == 0, result.stdout
         assert "1 skipped" in result.stdout, result.stdout
+
+
+# A testbed script that only records how it was called and says it is not ready.
+FAKE_TESTBED = """\
+#!{python}
+import sys
+with open({calls!r}, "a") as calls:
+    calls.write(" ".join(sys.argv[1:]) + "\\n")
+print({answer!r})
+sys.exit(1)
+"""
+
+
+def run_with_fake_testbed(
+    tmp_path: Path,
+    *,
+    script: str,
+    answer: str,
+    fixtures: Iterable[str],
+    test_dir: str,
+    test: str,
+    env: Mapping[str, str],
+    ci: bool,
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run `test` in a copied project whose scripts/`script` is FAKE_TESTBED printing `answer`;
+    returns pytest's result and the script's calls (one line each)."""
+    project = copied_project(tmp_path, ("__init__.py", "support.py", *fixtures), test_dir, test)
+    (project / "scripts").mkdir()
+    calls = tmp_path / "calls"
+    calls.touch()
+    fake = project / "scripts" / script
+    fake.write_text(FAKE_TESTBED.format(python=sys.executable, calls=str(calls), answer=answer))
+    fake.chmod(0o755)
+    return run_pytest(project, test_dir, env, ci=ci), calls.read_text()

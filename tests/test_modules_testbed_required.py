@@ -8,38 +8,27 @@ version of that fixture can build venvs, download packages or touch this machine
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import assert_fails_in_ci_skips_elsewhere, copied_project, run_pytest
+from tests.support import assert_fails_in_ci_skips_elsewhere, run_with_fake_testbed
 
-FAKE_TESTBED = """\
-#!{python}
-import sys
-with open({calls!r}, "a") as calls:
-    calls.write(" ".join(sys.argv[1:]) + "\\n")
-print("modules-testbed: not ready (no Lmod at /nowhere)")
-sys.exit(1)
-"""
 A_MODULE_TEST = "def test_needs_modules(module_tree):\n    assert module_tree.modulepath\n"
 
 
 def run_module_test(tmp_path: Path, *, ci: bool) -> tuple[subprocess.CompletedProcess[str], str]:
     """Run one test using the `module_tree` fixture; returns pytest's result and the calls."""
-    # The fixture and the helpers it imports, as they are in this repository.
-    project = copied_project(
-        tmp_path, ("__init__.py", "support.py", "modules/conftest.py"), "modules", A_MODULE_TEST
+    return run_with_fake_testbed(
+        tmp_path,
+        script="modules-testbed",
+        answer="modules-testbed: not ready (no Lmod at /nowhere)",
+        fixtures=["modules/conftest.py"],
+        test_dir="modules",
+        test=A_MODULE_TEST,
+        env={"MODULES_TESTBED_DIR": str(tmp_path / "no-tree")},
+        ci=ci,
     )
-    (project / "scripts").mkdir()
-    calls = tmp_path / "calls"
-    calls.touch()
-    script = project / "scripts" / "modules-testbed"
-    script.write_text(FAKE_TESTBED.format(python=sys.executable, calls=str(calls)))
-    script.chmod(0o755)
-    env = {"MODULES_TESTBED_DIR": str(tmp_path / "no-tree")}
-    return run_pytest(project, "modules", env, ci=ci), calls.read_text()
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["ci", "developer"])

@@ -8,38 +8,27 @@ version of those fixtures can touch this machine's Slurm, packages or users.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import assert_fails_in_ci_skips_elsewhere, copied_project, run_pytest
+from tests.support import assert_fails_in_ci_skips_elsewhere, run_with_fake_testbed
 
-FAKE_TESTBED = """\
-#!{python}
-import sys
-with open({calls!r}, "a") as calls:
-    calls.write(" ".join(sys.argv[1:]) + "\\n")
-print("slurm-testbed: not configured")
-sys.exit(1)
-"""
 A_SLURM_TEST = "def test_needs_slurm(testbed):\n    assert testbed.user\n"
 
 
 def run_slurm_test(tmp_path: Path, *, ci: bool) -> tuple[subprocess.CompletedProcess[str], str]:
     """Run one test using the `testbed` fixture; returns pytest's result and the script calls."""
-    # The fixtures and the helpers they import, as they are in this repository.
-    project = copied_project(
-        tmp_path, ("__init__.py", "support.py", "slurm/conftest.py"), "slurm", A_SLURM_TEST
+    return run_with_fake_testbed(
+        tmp_path,
+        script="slurm-testbed",
+        answer="slurm-testbed: not configured",
+        fixtures=["slurm/conftest.py"],
+        test_dir="slurm",
+        test=A_SLURM_TEST,
+        env={"SLURM_TESTBED_DIR": str(tmp_path / "no-testbed")},
+        ci=ci,
     )
-    (project / "scripts").mkdir()
-    calls = tmp_path / "calls"
-    calls.touch()
-    script = project / "scripts" / "slurm-testbed"
-    script.write_text(FAKE_TESTBED.format(python=sys.executable, calls=str(calls)))
-    script.chmod(0o755)
-    env = {"SLURM_TESTBED_DIR": str(tmp_path / "no-testbed")}
-    return run_pytest(project, "slurm", env, ci=ci), calls.read_text()
 
 
 @pytest.mark.parametrize("ci", [True, False], ids=["ci", "developer"])

@@ -29,14 +29,16 @@ def modules_model(system: ModuleSystem, kernels: ModuleKernels) -> dict[str, Any
     }
 
 
-class ModulesHandler(APIHandler):
-    """The modules and the kernels found inside them."""
-
+class _ModulesAPIHandler(APIHandler):
     auth_resource = AUTH_RESOURCE
 
     def initialize(self, system: ModuleSystem, kernels: ModuleKernels) -> None:
         self._system = system
         self._kernels = kernels
+
+
+class ModulesHandler(_ModulesAPIHandler):
+    """The modules and the kernels found inside them."""
 
     @web.authenticated
     @authorized
@@ -49,14 +51,8 @@ class ModulesHandler(APIHandler):
         self.finish(json.dumps(modules_model(self._system, self._kernels)))
 
 
-class RefreshKernelsHandler(APIHandler):
+class RefreshKernelsHandler(_ModulesAPIHandler):
     """Discover the kernels in modules now, and answer once it is done."""
-
-    auth_resource = AUTH_RESOURCE
-
-    def initialize(self, system: ModuleSystem, kernels: ModuleKernels) -> None:
-        self._system = system
-        self._kernels = kernels
 
     @web.authenticated
     @authorized

@@ -32,6 +32,7 @@ GOLDEN_OPERATIONS = {
     "history.json": ("/jupyterlab-hpc/metrics/history", "get", "200"),
     "info.json": ("/jupyterlab-hpc/info", "get", "200"),
     "metrics.json": ("/jupyterlab-hpc/metrics", "get", "200"),
+    "modules.json": ("/jupyterlab-hpc/modules", "get", "200"),
     "slurm-history.json": ("/jupyterlab-hpc/slurm/history", "get", "200"),
     "slurm-job.json": ("/jupyterlab-hpc/slurm/jobs/{job_id}", "get", "200"),
     "slurm-jobs.json": ("/jupyterlab-hpc/slurm/jobs", "get", "200"),

@@ -21,6 +21,7 @@ from jupyter_core.paths import jupyter_path
 from tornado.httpclient import HTTPClientError
 
 from tests.modules.trees import lmod_command, python_bin, write_kernel, write_modules
+from tests.support import load_golden, shape_mismatches
 
 DEADLINE_S = 90.0
 
@@ -160,6 +161,7 @@ async def test_modules_answer_lists_modules_kernels_and_failures(
     assert failed["module"] == "broken/1.0"
     assert "the licence server does not answer" in failed["message"]
     assert answer["ttl_s"] == 900.0
+    assert shape_mismatches(load_golden("modules.json"), answer) == []
     info = await get_json(jp_fetch, "jupyterlab-hpc", "info")
     assert info["features"]["modules"] is True
 
