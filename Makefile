@@ -50,6 +50,9 @@ jupyterlab_hpc/labextension/package.json: node_modules/.installed $(SOURCES)
 
 $(VENV)/.jupyterlab-hpc: jupyterlab_hpc/labextension/package.json $(PY_SOURCES)
 	$(BIN)/pip install -q --no-build-isolation ".[test,hub]"
+	@# jupyterlmod (the test extra) adds jupyter-server-proxy's launcher entries itself; its setup
+	@# disables jupyter-server-proxy's own lab extension, so that none is registered twice.
+	$(BIN)/jupyter labextension disable @jupyterhub/jupyter-server-proxy >/dev/null 2>&1
 	touch $@
 
 .PHONY: install
