@@ -37,7 +37,12 @@ from .memory.reader import MemoryReader
 from .metrics.routes import metrics_routes
 from .metrics.sampler import MetricsSampler
 from .modules.config import HPCModules
-from .modules.kernels import ModuleKernels, keep_kernel_dir, remove_dead_kernel_dirs
+from .modules.kernels import (
+    ModuleKernels,
+    default_cache_file,
+    keep_kernel_dir,
+    remove_dead_kernel_dirs,
+)
 from .modules.routes import modules_routes
 from .modules.system import ModuleSystem
 from .power.config import HPCPower
@@ -176,6 +181,7 @@ class HPCApp(ExtensionApp):
             ttl_s=self.modules_config.kernel_cache_ttl,
             patterns=self.modules_config.kernel_modules,
             log=self.log,
+            cache_file=default_cache_file(os.environ),
         )
         if self.modules.available:
             keep_kernel_dir(self.serverapp.kernel_spec_manager, str(spec_dir))

@@ -105,7 +105,9 @@ class ModuleKernels:
         patterns: Sequence[str] = ("*",),
         log: logging.Logger | logging.LoggerAdapter[Any],
         environ: Mapping[str, str] | None = None,
+        cache_file: Path | None = None,
     ) -> None:
+        """cache_file: where the modules' scans are kept between servers (None: not kept)."""
         self.system = system
         self.spec_dir = spec_dir
         self.ttl_s = ttl_s
@@ -114,6 +116,7 @@ class ModuleKernels:
         self._environ = environ
         self.state = Discovery()
         self._scans: dict[str, ModuleScan] = {}
+        self.cache_file = cache_file
         self._running: asyncio.Future[Discovery] | None = None
         self._timer: asyncio.Task[None] | None = None
 
@@ -162,6 +165,11 @@ class ModuleKernels:
         ]
         environ = dict(os.environ if self._environ is None else self._environ)
         base = await self.system.load(environ, [], purge=True)
+        key = self._cache_key(base)
+        if not self._scans and self.cache_file is not None:
+            # A new server (a new job) of this user: the last one's scans, still checked
+            # against the modulefiles, spare a first discovery loading every module again.
+            self._scans = await asyncio.to_thread(_read_scans, self.cache_file, key)
         failed: dict[str, str] = {}
         limit = asyncio.Semaphore(CONCURRENT_LOADS)
 
@@ -175,6 +183,8 @@ class ModuleKernels:
 
         scans = [s for s in await asyncio.gather(*(scan(m) for m in modules)) if s is not None]
         self._scans = {s.module: s for s in scans}
+        if self.cache_file is not None:
+            await asyncio.to_thread(_write_scans, self.cache_file, key, scans, self.log)
         kernels = await asyncio.to_thread(_write_kernels, scans, self.spec_dir, self.log)
         self.state = Discovery(
             kernels=kernels,
@@ -206,6 +216,10 @@ class ModuleKernels:
             path=env.get("PATH", ""),
         )
 
+    def _cache_key(self, base: Mapping[str, str]) -> list[str]:
+        """What the scans depend on besides the modulefiles: the tool, the path, the base PATH."""
+        return [*self.system.command, base.get("MODULEPATH", ""), base.get("PATH", "")]
+
     def describe(self) -> dict[str, Any]:
         """The discovery as `GET modules` shows it."""
         state = self.state
@@ -222,6 +236,65 @@ class ModuleKernels:
             "refreshing": self.refreshing,
             "ttl_s": self.ttl_s,
         }
+
+
+def _read_scans(path: Path, key: list[str]) -> dict[str, ModuleScan]:
+    """The scans kept by the last server with the same key ({} if none or unreadable)."""
+    try:
+        with path.open("rb") as file:
+            data = json.loads(file.read(16 * 1024 * 1024))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return {}
+        scans = {}
+        for item in data["scans"]:
+            scan = ModuleScan(
+                module=str(item["module"]),
+                loaded=tuple(str(m) for m in item["loaded"]),
+                stamp=tuple((str(f), int(m), int(z)) for f, m, z in item["stamp"]),
+                search_dirs=tuple(str(d) for d in item["search_dirs"]),
+                path=str(item["path"]),
+            )
+            scans[scan.module] = scan
+        return scans
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_scans(
+    path: Path,
+    key: list[str],
+    scans: Sequence[ModuleScan],
+    log: logging.Logger | logging.LoggerAdapter[Any],
+) -> None:
+    """Keep the scans for the next server (private to the user, replaced atomically)."""
+    data = {
+        "key": key,
+        "scans": [
+            {
+                "module": scan.module,
+                "loaded": list(scan.loaded),
+                "stamp": [list(entry) for entry in scan.stamp],
+                "search_dirs": list(scan.search_dirs),
+                "path": scan.path,
+            }
+            for scan in scans
+        ],
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(data, file)
+        os.replace(temporary, path)
+    except OSError as error:
+        log.warning("The scans of the modules could not be kept in %s: %s", path, error)
+
+
+def default_cache_file(environ: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME/jupyterlab-hpc/module-scans.json (~/.cache by default)."""
+    root = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "jupyterlab-hpc" / "module-scans.json"
 
 
 def _files(scan: ModuleScan) -> list[str]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +22,8 @@ import pytest
 from jupyter_core.paths import jupyter_path
 from tornado.httpclient import HTTPClientError
 
+from jupyterlab_hpc.modules.kernels import ModuleKernels
+from jupyterlab_hpc.modules.system import ModuleSystem
 from tests.modules.trees import lmod_command, python_bin, write_kernel, write_modules
 from tests.support import load_golden, shape_mismatches
 
@@ -213,12 +217,9 @@ async def test_a_module_whose_modulefiles_did_not_change_is_not_loaded_again(
     hpc_app: Any, jp_fetch: Fetch, tree: Tree, tmp_path: Path
 ) -> None:
     """Every TTL costs one `avail`, one `purge`, and a load of what changed (or failed) only."""
-    calls = tmp_path / "calls"
-    wrapper = tmp_path / "lmod-counting"
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {" ".join(lmod_command())} "$@"\n')
-    wrapper.chmod(0o755)
+    command, calls = counting_command(tmp_path)
     await discovered(hpc_app)
-    hpc_app.modules.command = [str(wrapper)]
+    hpc_app.modules.command = command
 
     async def refresh() -> list[str]:
         calls.write_text("")
@@ -283,3 +284,48 @@ async def test_module_kernels_stay_when_jupyterlmod_resets_the_kernel_folders(
     await discovered(hpc_app)
     jp_serverapp.kernel_spec_manager.kernel_dirs = jupyter_path("kernels")
     assert "module-pytorch-2.1-python3" in await kernelspecs(jp_fetch)
+
+
+def counting_command(tmp_path: Path) -> tuple[list[str], Path]:
+    """Debian's Lmod behind a script that notes each call's arguments in a file."""
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    wrapper = tmp_path / "lmod-counting"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {" ".join(lmod_command())} "$@"\n')
+    wrapper.chmod(0o755)
+    return [str(wrapper)], calls
+
+
+def test_the_next_server_of_the_user_starts_from_the_kept_scans(tree: Tree, tmp_path: Path) -> None:
+    """A new session (a new Slurm job) does not load every module again: the scans the last
+    server kept are used where the modulefiles did not change."""
+    command, calls = counting_command(tmp_path)
+    cache = tmp_path / "cache" / "module-scans.json"
+
+    def discover() -> tuple[list[str], list[str]]:
+        kernels = ModuleKernels(
+            ModuleSystem(command, modulepath=str(tree.modulepath)),
+            spec_dir=tmp_path / "specs",
+            ttl_s=900,
+            log=logging.getLogger("test"),
+            cache_file=cache,
+        )
+        calls.write_text("")
+        state = asyncio.run(kernels.refresh())
+        return sorted(k.name for k in state.kernels), sorted(calls.read_text().splitlines())
+
+    first_kernels, first_calls = discover()
+    assert "load pytorch/2.1" in first_calls
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+    kernels, later_calls = discover()
+    assert kernels == first_kernels
+    assert later_calls == ["--terse avail", "load broken/1.0", "purge"]
+    # A modulefile changed in between: that module is loaded again.
+    modulefile = tree.modulepath / "julia" / "1.10.lua"
+    os.utime(modulefile, (time.time() + 5, time.time() + 5))
+    assert "load julia/1.10" in discover()[1]
+    # A cache of another module path is not used.
+    other = tmp_path / "other"
+    shutil.copytree(tree.modulepath, other)
+    tree.modulepath = other
+    assert "load pytorch/2.1" in discover()[1]
