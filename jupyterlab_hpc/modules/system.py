@@ -317,7 +317,9 @@ class ModuleSystem:
             if not is_module_name(module):
                 raise ModuleError(f"{module!r} is not a module name.")
         current = self.environment(env)
-        if purge:
+        # Nothing loaded (no modulefile in _LMFILES_): a purge would change nothing that the load
+        # does not set again, and costs a run of the tool, the largest part of a kernel's start.
+        if purge and _loaded_files(current):
             current = await self._change(current, ["purge"], "module purge")
         if modules:
             current = await self._change(current, ["load", *modules], "module load")
@@ -338,6 +340,12 @@ class ModuleSystem:
             return await run_command(argv, timeout_s=self.timeout_s, env=run_env)
         except CommandError as error:
             raise ModuleError(str(error)) from None
+
+
+def _loaded_files(env: Mapping[str, str]) -> list[str]:
+    """The modulefiles loaded in env (both tools keep them in _LMFILES_), or LOADEDMODULES."""
+    files = env.get("_LMFILES_") or env.get("LOADEDMODULES") or ""
+    return [item for item in files.split(":") if item]
 
 
 def _message(result: CommandResult) -> str:

@@ -112,3 +112,18 @@ def test_no_module_system_is_a_reason_not_an_error(tmp_path: Path) -> None:
     assert asyncio.run(missing.avail()) == []
     with pytest.raises(ModuleError):
         asyncio.run(missing.load({}, ["gcc/12"], purge=False))
+
+
+def test_a_purge_runs_only_where_modules_are_loaded(system: ModuleSystem, tmp_path: Path) -> None:
+    """A kernel's start in a server with nothing loaded runs the tool once (its load)."""
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    wrapper = tmp_path / "lmod-counting"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec {" ".join(system.command)} "$@"\n')
+    wrapper.chmod(0o755)
+    system.command = [str(wrapper)]
+    clean = asyncio.run(system.load(base_env(), ["python/3.11"], purge=True))
+    assert calls.read_text().split() == ["load"]
+    calls.write_text("")
+    asyncio.run(system.load(clean, ["gcc/12"], purge=True))
+    assert calls.read_text().split() == ["purge", "load"]
