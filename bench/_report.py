@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -18,3 +19,11 @@ def save_report(out: Path, suite: str, report: str, raw: dict[str, object]) -> P
     print("\n" + report)
     print(f"(saved to {path.relative_to(REPO) if path.is_relative_to(REPO) else path})")
     return path
+
+
+def dist_version(dist: str) -> str:
+    """The installed version of a distribution of this Python, or "?"."""
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"

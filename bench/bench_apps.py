@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import importlib.metadata
 import json
 import math
 import os
@@ -36,7 +35,7 @@ from pathlib import Path
 import _servers
 import psutil
 from _http import Client
-from _report import save_report
+from _report import dist_version, save_report
 from _servers import HOST, Server, ServerSpec
 from bench_metrics import (
     cpu_model,
@@ -644,13 +643,6 @@ def measure_loop(servers: dict[str, Server], args: argparse.Namespace) -> list[L
 # --------------------------------------------------------------------------- context
 
 
-def version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
 def context(argv: Sequence[str]) -> dict[str, object]:
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -663,7 +655,7 @@ def context(argv: Sequence[str]) -> dict[str, object]:
         "ours": ours_version(),
         "git": git_revision(),
         "versions": {
-            d: version(d)
+            d: dist_version(d)
             for d in ("jupyter-server-proxy", "simpervisor", "aiohttp", "jupyter_server", "tornado")
         },
     }

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import concurrent.futures
 import datetime as dt
-import importlib.metadata
 import json
 import logging
 import os
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import _servers
-from _report import save_report
+from _report import dist_version, save_report
 from _servers import HOST, Server, ServerSpec
 from bench_apps import StatusSampler, call, percentile
 from bench_metrics import cpu_model, fmt, git_revision, ours_env, raise_on_sigterm, ratio, table
@@ -610,13 +609,6 @@ def ms(seconds: float) -> float:
     return 1000.0 * seconds
 
 
-def version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
 def context(argv: Sequence[str]) -> dict[str, object]:
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -629,7 +621,7 @@ def context(argv: Sequence[str]) -> dict[str, object]:
         "ours": ours_code_version(),
         "git": git_revision(),
         "lmod": lmod_version(),
-        "versions": {d: version(d) for d in ("jupyter_server", "jupyter_client", "tornado")},
+        "versions": {d: dist_version(d) for d in ("jupyter_server", "jupyter_client", "tornado")},
         "ipykernel": subprocess.run(
             [str(TESTBED_PYTHON), "-c", "import ipykernel; print(ipykernel.__version__)"],
             capture_output=True,
