@@ -870,7 +870,8 @@ def render(
         f"{ms(statistics.median(pairs)):+.0f} ms (median of {len(pairs)}), "
         f"{ms(percentile(pairs, 0.25)):+.0f} / {ms(percentile(pairs, 0.75)):+.0f} ms "
         "(quartiles).  ",
-        f"The provisioner's purge + load of {MODULE} alone (our ModuleSystem, 2 Lmod runs): "
+        f"The provisioner's purge + load of {MODULE} alone (our ModuleSystem; it purges only "
+        "where a module is loaded): "
         f"median {ms(statistics.median(load_alone)):.0f} ms over {len(load_alone)}.  ",
         "What the warm-up kernels reported (TESTBED_MODULE, LOADEDMODULES, sys.prefix): "
         + "; ".join(
