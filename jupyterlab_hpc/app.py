@@ -23,6 +23,7 @@ from .apps.proxy import app_proxy_routes, server_proxy_routes
 from .apps.routes import apps_routes
 from .banner.config import HPCBanner, HPCSandbox
 from .config_errors import stop_on_config_error
+from .cpu.reader import CpuReader
 from .emissions.config import HPCEmissions
 from .emissions.factor import FactorSource, factor_source_from_config
 from .emissions.integrator import EmissionsAccount
@@ -112,6 +113,11 @@ class HPCApp(ExtensionApp):
             cgroup_path=self.memory_config.cgroup_path,
             log=self.log,
         )
+        cores = CpuReader(
+            cgroup_root=self.memory_config.cgroup_root,
+            cgroup_path=self.memory_config.cgroup_path,
+            log=self.log,
+        )
         cpu = CpuPowerReader(
             powercap_root=self.power_config.powercap_root,
             attribution=self.power_config.attribution,
@@ -129,7 +135,12 @@ class HPCApp(ExtensionApp):
             log=self.log,
         )
         self.sampler = MetricsSampler(
-            {"memory": memory.read, "cpu_power": cpu.read, "gpu_power": self.gpu.read},
+            {
+                "memory": memory.read,
+                "cpu": cores.read,
+                "cpu_power": cpu.read,
+                "gpu_power": self.gpu.read,
+            },
             derived={"emissions": self._emissions},
             interval_s=self.power_config.sample_interval,
             history_size=self.power_config.history_size,

@@ -1,0 +1,1 @@
+"""Cores busy against the cores this server's job may use."""

@@ -1,0 +1,147 @@
+"""The `cpu` section of a metrics snapshot: cores busy against the cores the job may use.
+
+Cores busy are CPU time used between two samples over the wall time between them: from the
+cgroup's own counter (`cpu.stat` `usage_usec`) where the limit came from a cgroup, else from the
+CPU time of this server's process tree (each process's own and its reaped children's, read
+from /proc/<pid>/stat). The first sample has no interval yet: `used_cores` is null until the
+second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..proc import PROC, process_tree_pids
+from .limits import CpuLimit, find_cpu_limit
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_unavailable(reason: str) -> dict[str, Any]:
+    """A cpu section that says why there is no reading."""
+    return {
+        "available": False,
+        "used_cores": None,
+        "limit_cores": None,
+        "limit_source": None,
+        "limit_detail": None,
+        "used_source": None,
+        "reason": reason,
+    }
+
+
+def cgroup_cpu_seconds(directory: Path) -> float | None:
+    """CPU seconds the cgroup's processes used (cpu.stat usage_usec), or None."""
+    try:
+        for line in (directory / "cpu.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == "usage_usec":
+                return int(value) / 1e6
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def process_tree_cpu_seconds(pid: int, proc: Path = PROC) -> float:
+    """CPU seconds of a process tree: each process's own and its reaped children's."""
+    ticks = 0
+    for current in process_tree_pids(pid, proc):
+        try:
+            stat = (proc / str(current) / "stat").read_text()
+            # Fields after the command (which may hold spaces and parentheses).
+            fields = stat[stat.rindex(")") + 2 :].split()
+            # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the command.
+            ticks += sum(int(value) for value in fields[11:15])
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / CLOCK_TICKS
+
+
+class CpuReader:
+    """Reads cores busy against the job's cores; blocking, so call it off the event loop."""
+
+    def __init__(
+        self,
+        *,
+        cgroup_root: str | Path,
+        cgroup_path: str = "",
+        proc_cgroup_file: str | Path = "/proc/self/cgroup",
+        env: Mapping[str, str] | None = None,
+        pid: int | None = None,
+        proc: Path = PROC,
+        clock: Callable[[], float] = time.monotonic,
+        node_count: int | None = None,
+        affinity_count: int | None = None,
+        log: logging.Logger | None = None,
+    ) -> None:
+        """node_count, affinity_count: the machine's CPUs and this process's (read if None)."""
+        self._cgroup_root = Path(cgroup_root)
+        self._cgroup_path = cgroup_path
+        self._proc_cgroup_file = Path(proc_cgroup_file)
+        self._env = os.environ if env is None else env
+        self._pid = os.getpid() if pid is None else pid
+        self._proc = proc
+        self._clock = clock
+        self._node_count = node_count
+        self._affinity_count = affinity_count
+        self._log = log or logging.getLogger(__name__)
+        # The last reading: (source, where, wall time, CPU seconds).
+        self._last: tuple[str, str, float, float] | None = None
+        self._lock = threading.Lock()
+
+    def limit(self) -> CpuLimit:
+        """Look the binding limit up now (a job's limits can change while it runs)."""
+        try:
+            proc_cgroup = self._proc_cgroup_file.read_text()
+        except OSError:
+            proc_cgroup = ""
+        node = self._node_count or os.cpu_count() or 1
+        affinity = self._affinity_count or (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else node
+        )
+        return find_cpu_limit(
+            cgroup_root=self._cgroup_root,
+            proc_cgroup=proc_cgroup,
+            cgroup_path=self._cgroup_path,
+            env=self._env,
+            affinity_count=affinity,
+            node_count=node,
+        )
+
+    def read(self) -> dict[str, Any]:
+        """The `cpu` section of GET metrics."""
+        try:
+            limit = self.limit()
+            seconds = None
+            if limit.cgroup_dir is not None:
+                seconds = cgroup_cpu_seconds(limit.cgroup_dir)
+                used_source, where = "cgroup", str(limit.cgroup_dir)
+            if seconds is None:
+                seconds = process_tree_cpu_seconds(self._pid, self._proc)
+                used_source, where = "processes", str(self._pid)
+        except OSError as error:
+            return cpu_unavailable(f"CPU use could not be read: {error}")
+        now = self._clock()
+        with self._lock:
+            last, self._last = self._last, (used_source, where, now, seconds)
+        used = None
+        if last is not None and last[:2] == (used_source, where) and now > last[2]:
+            busy = seconds - last[3]
+            # A child that exited unreaped takes its time away until it is reaped: no reading.
+            if busy >= 0:
+                used = round(busy / (now - last[2]), 3)
+        return {
+            "available": True,
+            "used_cores": used,
+            "limit_cores": limit.limit_cores,
+            "limit_source": limit.source,
+            "limit_detail": limit.detail,
+            "used_source": used_source,
+            "reason": None,
+        }
