@@ -3,6 +3,7 @@ import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { appsPlugin } from './apps/plugin';
 import { bannerPlugin } from './banner/plugin';
 import { clientPlugin } from './client/plugin';
+import { cpuPlugin } from './cpu/plugin';
 import { emissionsPlugin } from './emissions/plugin';
 import { filesystemsPlugin } from './filesystems/plugin';
 import { historyPlugin } from './history/plugin';
@@ -30,6 +31,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   metricsPlugin,
   metersPlugin,
   memoryPlugin,
+  cpuPlugin,
   powerPlugin,
   emissionsPlugin,
   historyPlugin,

@@ -56,6 +56,22 @@ export interface IMemoryReading {
   reason: string | null;
 }
 
+/** Where the CPU limit was found. */
+export type CpuLimitSource = 'cgroup-v2' | 'slurm' | 'affinity' | 'node';
+
+/** The `cpu` section of a metrics snapshot: cores busy against the cores the job may use. */
+export interface ICpuReading {
+  available: boolean;
+  /** Cores busy on average since the previous sample; null at the first sample. */
+  used_cores: number | null;
+  limit_cores: number | null;
+  limit_source: CpuLimitSource | null;
+  /** The cgroup file or environment variable the limit was read from. */
+  limit_detail?: string | null;
+  used_source?: 'cgroup' | 'processes' | null;
+  reason: string | null;
+}
+
 /** The `cpu_power` section of a metrics snapshot (RAPL). */
 export interface ICpuPowerReading {
   available: boolean;
@@ -121,6 +137,8 @@ export interface IEmissionsReading {
 export interface IMetrics {
   time: string;
   memory: IMemoryReading;
+  /** Absent from servers older than the CPU meter. */
+  cpu?: ICpuReading;
   cpu_power: ICpuPowerReading;
   gpu_power: IGpuPowerReading;
   emissions: IEmissionsReading;
