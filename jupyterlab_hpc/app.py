@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,6 +35,7 @@ from .hub.session import HubServer, SessionEnder
 from .info.routes import info_routes
 from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
+from .metrics.prometheus import register_collector
 from .metrics.routes import metrics_routes
 from .metrics.sampler import MetricsSampler
 from .modules.config import HPCModules
@@ -89,6 +90,7 @@ class HPCApp(ExtensionApp):
     busy_kernels: BusyKernelActivity | None = None
     modules: ModuleSystem | None = None
     module_kernels: ModuleKernels | None = None
+    _unregister_prometheus: Callable[[], None] | None = None
 
     def initialize_settings(self) -> None:
         """Read the configurables; build the one sampler and the one job queue of this server."""
@@ -252,6 +254,10 @@ class HPCApp(ExtensionApp):
             self.factor_source.start()
         if self.sampler is not None:
             self.sampler.start()
+            # Our figures in jupyter_server's /metrics, from the sampler's latest snapshot.
+            self._unregister_prometheus = register_collector(
+                self.sampler, os.environ.get("SLURM_JOB_ID"), server_user()
+            )
         self._stop_on_sigint()
         # A long, silent computation is activity for JupyterHub's idle culler.
         self.busy_kernels = BusyKernelActivity(
@@ -292,6 +298,8 @@ class HPCApp(ExtensionApp):
                 await self.app_manager.close()
             except Exception:
                 self.log.exception("Stopping the launched apps failed")
+        if self._unregister_prometheus is not None:
+            self._unregister_prometheus()
         if self.sampler is not None:
             await self.sampler.stop()
         if self.factor_source is not None:

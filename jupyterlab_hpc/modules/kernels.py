@@ -136,6 +136,7 @@ class ModuleKernels:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await self.system.close()
         await asyncio.to_thread(shutil.rmtree, self.spec_dir, True)
 
     async def _every_ttl(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import os
 import re
 import time
@@ -290,6 +291,15 @@ class ModuleSystem:
         if self._avail_task is None or self._avail_task.done():
             self._avail_task = asyncio.ensure_future(self._read_avail())
         return await asyncio.shield(self._avail_task)
+
+    async def close(self) -> None:
+        """Stop a listing still running (the server stops): its process is killed, not left."""
+        task = self._avail_task
+        if task is not None and not task.done():
+            task.cancel()
+            # Cancelled or failed: either way it is over.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     def cached_avail(self) -> list[str]:
         """The last listing, without running anything ([] before the first one)."""

@@ -17,7 +17,7 @@ const TOP_RANK = 1000;
 export const metersPlugin: JupyterFrontEndPlugin<IMeterRegistry> = {
   id: 'jupyterlab-hpc:meters',
   description:
-    'Places the memory, power and CO2 meters in the status bar or the top bar.',
+    'Places the memory, CPU, power and CO2 meters in the status bar or the top bar.',
   autoStart: true,
   provides: IMeterRegistry,
   optional: [IStatusBar, ISettingRegistry, ITranslator],
