@@ -1,8 +1,21 @@
-import { ICpuPowerReading, IGpuPowerReading } from '../api/types';
+import { ICpuPowerReading, IGpuDevice, IGpuPowerReading } from '../api/types';
 import { SectionMeterModel } from '../meters/model';
 
 /** The fraction of the power limit above which a power meter warns. */
 export const POWER_WARN_FRACTION = 0.9;
+
+/**
+ * The mean utilisation (percent) of the GPUs that report one, or null when
+ * none does.
+ */
+export function meanUtilization(devices: IGpuDevice[]): number | null {
+  const busy = devices
+    .map(device => device.utilization_percent)
+    .filter((percent): percent is number => percent !== null);
+  return busy.length
+    ? busy.reduce((sum, percent) => sum + percent, 0) / busy.length
+    : null;
+}
 
 /** A power meter's view model, over `cpu_power` or `gpu_power`. */
 export class PowerMeterModel<

@@ -1,8 +1,8 @@
 import { ICpuPowerReading, IGpuPowerReading } from '../api/types';
-import { formatBytes } from '../memory/format';
+import { formatUsage } from '../memory/format';
 import { IMeterContent, Meter } from '../meters/widget';
 import { formatPower, formatWatts } from './format';
-import { PowerMeterModel } from './model';
+import { meanUtilization, PowerMeterModel } from './model';
 
 /** "CPU 45 / 120 W": this server's share of the CPU packages' power. */
 export class CpuPowerMeter extends Meter<PowerMeterModel<ICpuPowerReading>> {
@@ -73,7 +73,7 @@ export class CpuPowerMeter extends Meter<PowerMeterModel<ICpuPowerReading>> {
   }
 }
 
-/** "GPU 250 / 700 W": the power of the GPUs of this job. */
+/** "GPU 250 / 700 W · 45%": the power and mean utilisation of this job's GPUs. */
 export class GpuPowerMeter extends Meter<PowerMeterModel<IGpuPowerReading>> {
   constructor(options: Meter.IOptions<PowerMeterModel<IGpuPowerReading>>) {
     super(options);
@@ -88,6 +88,7 @@ export class GpuPowerMeter extends Meter<PowerMeterModel<IGpuPowerReading>> {
       return null;
     }
     const trans = this.trans;
+    const busy = meanUtilization(reading.devices);
     const lines = [
       reading.watts === null
         ? trans.__('GPU power: measuring…')
@@ -108,23 +109,26 @@ export class GpuPowerMeter extends Meter<PowerMeterModel<IGpuPowerReading>> {
           : trans.__('%1% busy', device.utilization_percent.toFixed(0)),
         device.memory_used_bytes === null || device.memory_total_bytes === null
           ? null
-          : trans.__(
-              'memory %1 / %2',
-              formatBytes(device.memory_used_bytes),
-              formatBytes(device.memory_total_bytes)
-            )
+          : formatUsage(device.memory_used_bytes, device.memory_total_bytes)
       ].filter(part => part !== null);
       lines.push(
         `GPU ${device.index}${device.name ? ` (${device.name})` : ''}: ${parts.join(', ')}`
       );
     }
+    if (busy !== null) {
+      lines.push(
+        trans.__('Mean utilisation of these GPUs: %1%', busy.toFixed(0))
+      );
+    }
     lines.push(trans.__('Click for the power and CO2 history.'));
+    const power =
+      reading.watts === null
+        ? '…'
+        : formatPower(reading.watts, reading.limit_watts);
     return {
       label: trans.__('GPU'),
       value:
-        reading.watts === null
-          ? '…'
-          : formatPower(reading.watts, reading.limit_watts),
+        busy === null ? power : trans.__('%1 · %2%', power, busy.toFixed(0)),
       fraction: model.fraction,
       tooltip: lines.join('\n'),
       warn: model.warn

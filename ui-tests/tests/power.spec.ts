@@ -27,7 +27,7 @@ test.describe('power and CO2 meters', () => {
     await expect(cpu).toHaveAttribute('title', /long-term power limit, 120 W/);
 
     // Only GPUs 1 and 2: not 0, and not 3 (whose power reads [N/A]).
-    await expect(gpu).toHaveText('GPU514 / 1350 W');
+    await expect(gpu).toHaveText('GPU514 / 1350 W · 55%');
     await expect(gpu).toHaveAttribute('title', /GPU 1 \(NVIDIA H100 80GB HBM3\): 412 W, limit 650 W, 97% busy/);
     await expect(gpu).toHaveAttribute('title', /GPU 2 \(NVIDIA H100 80GB HBM3\): 102 W/);
     await expect(gpu).not.toHaveAttribute('title', /GPU 0|GPU 3/);
@@ -51,7 +51,7 @@ test.describe('power and CO2 meters', () => {
   test('are readable in the dark theme', async ({ page }) => {
     await page.theme.setDarkTheme();
     const gpu = page.locator(`${STATUS_BAR} .jp-hpc-GpuPowerMeter`);
-    await expect(gpu).toHaveText('GPU514 / 1350 W');
+    await expect(gpu).toHaveText('GPU514 / 1350 W · 55%');
     await expect(page.locator(`${STATUS_BAR} .jp-hpc-CpuPowerMeter`)).toHaveText(
       /^CPU4[4-6] \/ 120 W$/
     );
@@ -76,7 +76,7 @@ test.describe('power and CO2 meters', () => {
 
     const top = page.locator('#jp-top-panel .jp-hpc-MeterGroup');
     await expect(top.locator('.jp-hpc-MemoryMeter')).toHaveText('Mem1.2 / 5.0 GB');
-    await expect(top.locator('.jp-hpc-GpuPowerMeter')).toHaveText('GPU514 / 1350 W');
+    await expect(top.locator('.jp-hpc-GpuPowerMeter')).toHaveText('GPU514 / 1350 W · 55%');
     await expect(top.locator('.jp-hpc-CpuPowerMeter')).toHaveText(/^CPU4[4-6] \/ 120 W$/);
     await expect(top.locator('.jp-hpc-EmissionsMeter')).toBeVisible();
     await expect(page.locator(`${STATUS_BAR} .jp-hpc-Meter:visible`)).toHaveCount(0);

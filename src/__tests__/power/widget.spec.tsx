@@ -78,11 +78,43 @@ describe('power meters', () => {
     await answer(() => undefined);
     await rendered(widget);
 
-    expect(widget.node.textContent).toBe('GPU514 / 1350 W');
+    // Watts, then the mean utilisation of GPUs 1 (97%) and 2 (12%).
+    expect(widget.node.textContent).toBe('GPU514 / 1350 W · 55%');
     expect(widget.node.title).toContain(
-      'GPU 1 (NVIDIA H100 80GB HBM3): 412 W, limit 650 W, 97% busy'
+      'GPU 1 (NVIDIA H100 80GB HBM3): 412 W, limit 650 W, 97% busy, 59.8 / 79.6 GB'
     );
-    expect(widget.node.title).toContain('GPU 2 (NVIDIA H100 80GB HBM3)');
+    expect(widget.node.title).toContain(
+      'GPU 2 (NVIDIA H100 80GB HBM3): 102 W, limit 700 W, 12% busy, 2.0 / 79.6 GB'
+    );
+    expect(widget.node.title).toContain('Mean utilisation of these GPUs: 55%');
+  });
+
+  it('averages only the GPUs that report their utilisation', async () => {
+    const { widget } = meter('gpu_power');
+    await answer(m => {
+      m.gpu_power.devices[1].utilization_percent = null;
+      m.gpu_power.devices[1].memory_used_bytes = null;
+    });
+    await rendered(widget);
+
+    expect(widget.node.textContent).toBe('GPU514 / 1350 W · 97%');
+    expect(widget.node.title).toContain(
+      'GPU 2 (NVIDIA H100 80GB HBM3): 102 W, limit 700 W\n'
+    );
+  });
+
+  it('shows watts only when no GPU reports its utilisation', async () => {
+    const { widget } = meter('gpu_power');
+    await answer(m => {
+      m.gpu_power.devices.forEach(device => {
+        device.utilization_percent = null;
+      });
+    });
+    await rendered(widget);
+
+    expect(widget.node.textContent).toBe('GPU514 / 1350 W');
+    expect(widget.node.title).not.toContain('busy');
+    expect(widget.node.title).not.toContain('Mean utilisation');
   });
 
   it('hides itself when the server does not measure that power', async () => {
