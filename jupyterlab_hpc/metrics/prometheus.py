@@ -17,7 +17,8 @@ from prometheus_client.registry import Collector
 
 from .sampler import MetricsSampler
 
-LABELS = ["job", "user"]
+# "slurm_job", not "job": Prometheus gives every target a "job" label of its own.
+LABELS = ["slurm_job", "user"]
 
 
 def _number(section: Any, key: str) -> float | None:

@@ -40,7 +40,7 @@ async def test_the_meters_are_in_the_servers_metrics(
     [limit] = memory.samples
     # The fake cgroup tree of the tests: a 2 GiB job.
     assert limit.value == 2 * 1024**3
-    assert limit.labels == {"job": "", "user": server_user()}
+    assert limit.labels == {"slurm_job": "", "user": server_user()}
     assert families["jupyterlab_hpc_memory_used_bytes"].samples[0].value > 0
     assert families["jupyterlab_hpc_cpu_limit_cores"].samples[0].value >= 1
     # Counters: OpenMetrics names end in _total.
