@@ -19,6 +19,7 @@ from .sampler import MetricsSampler
 
 # "slurm_job", not "job": Prometheus gives every target a "job" label of its own.
 LABELS = ["slurm_job", "user"]
+Gauge, Counter = GaugeMetricFamily, CounterMetricFamily
 
 
 def _number(section: Any, key: str) -> float | None:
@@ -48,55 +49,61 @@ class SnapshotCollector(Collector):
         memory, cpu = snapshot.get("memory"), snapshot.get("cpu")
         cpu_power, gpu_power = snapshot.get("cpu_power"), snapshot.get("gpu_power")
         emissions = snapshot.get("emissions")
-        gauges: list[tuple[str, str, float | None]] = [
-            ("memory_used_bytes", "Memory used by the job (bytes).", _number(memory, "used_bytes")),
+        wh = _number(emissions, "energy_wh")
+        readings: list[tuple[type[Any], str, str, float | None]] = [
             (
+                Gauge,
+                "memory_used_bytes",
+                "Memory used by the job (bytes).",
+                _number(memory, "used_bytes"),
+            ),
+            (
+                Gauge,
                 "memory_limit_bytes",
                 "Memory the job may use (bytes).",
                 _number(memory, "limit_bytes"),
             ),
             (
+                Gauge,
                 "cpu_used_cores",
                 "Cores busy between the last two samples.",
                 _number(cpu, "used_cores"),
             ),
-            ("cpu_limit_cores", "Cores the job may use.", _number(cpu, "limit_cores")),
+            (Gauge, "cpu_limit_cores", "Cores the job may use.", _number(cpu, "limit_cores")),
             (
+                Gauge,
                 "cpu_power_watts",
                 "CPU power drawn for this server (RAPL, watts).",
                 _number(cpu_power, "watts"),
             ),
             (
+                Gauge,
                 "gpu_power_watts",
                 "Power drawn by the job's GPUs (watts).",
                 _number(gpu_power, "watts"),
             ),
             (
+                Gauge,
                 "grid_factor_grams_per_kwh",
                 "The electricity grid's emission factor (g CO2eq per kWh).",
                 _number(emissions, "factor_g_per_kwh"),
             ),
-        ]
-        for name, text, value in gauges:
-            if value is not None:
-                family = GaugeMetricFamily(f"jupyterlab_hpc_{name}", text, labels=LABELS)
-                family.add_metric(self._labels, value)
-                yield family
-        counters: list[tuple[str, str, float | None]] = [
             (
+                Counter,
                 "energy_joules",
                 "Energy drawn by the CPUs and GPUs of this server since it started counting (J).",
-                None if (wh := _number(emissions, "energy_wh")) is None else wh * 3600.0,
+                None if wh is None else wh * 3600.0,
             ),
             (
+                Counter,
                 "co2_grams",
                 "CO2-equivalent emitted for that energy (g).",
                 _number(emissions, "co2_g"),
             ),
         ]
-        for name, text, value in counters:
+        for kind, name, text, value in readings:
             if value is not None:
-                family = CounterMetricFamily(f"jupyterlab_hpc_{name}", text, labels=LABELS)
+                family = kind(f"jupyterlab_hpc_{name}", text, labels=LABELS)
                 family.add_metric(self._labels, value)
                 yield family
         yield from self._gpus(gpu_power)
