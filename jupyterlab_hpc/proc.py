@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -41,3 +42,18 @@ def process_tree_pids(pid: int, proc: Path = PROC) -> list[int]:
             except (OSError, ValueError):
                 continue
     return pids
+
+
+def affinity_cpus() -> int:
+    """The CPUs this process may run on (a Slurm job's share), not the whole node's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def read_proc_cgroup(path: Path = PROC / "self" / "cgroup") -> str:
+    """/proc/self/cgroup's text; "" without one (not Linux, or /proc not mounted)."""
+    try:
+        return path.read_text()
+    except OSError:
+        return ""

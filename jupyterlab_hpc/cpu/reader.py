@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..proc import PROC, process_tree_pids
+from ..proc import PROC, affinity_cpus, process_tree_pids, read_proc_cgroup
 from .limits import CpuLimit, find_cpu_limit
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -97,21 +97,13 @@ class CpuReader:
 
     def limit(self) -> CpuLimit:
         """Look the binding limit up now (a job's limits can change while it runs)."""
-        try:
-            proc_cgroup = self._proc_cgroup_file.read_text()
-        except OSError:
-            proc_cgroup = ""
-        node = self._node_count or os.cpu_count() or 1
-        affinity = self._affinity_count or (
-            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else node
-        )
         return find_cpu_limit(
             cgroup_root=self._cgroup_root,
-            proc_cgroup=proc_cgroup,
+            proc_cgroup=read_proc_cgroup(self._proc_cgroup_file),
             cgroup_path=self._cgroup_path,
             env=self._env,
-            affinity_count=affinity,
-            node_count=node,
+            affinity_count=self._affinity_count or affinity_cpus(),
+            node_count=self._node_count or os.cpu_count() or 1,
         )
 
     def read(self) -> dict[str, Any]:

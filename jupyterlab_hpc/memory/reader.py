@@ -10,6 +10,7 @@ from typing import Any
 
 import psutil
 
+from ..proc import affinity_cpus, read_proc_cgroup
 from .limits import MemoryLimit, find_memory_limit
 from .usage import cgroup_usage_bytes, process_tree_rss
 
@@ -57,7 +58,7 @@ class MemoryReader:
         """Look the binding limit up now (limits can change while a job runs)."""
         limit = find_memory_limit(
             cgroup_root=self._cgroup_root,
-            proc_cgroup=self._read_proc_cgroup(),
+            proc_cgroup=read_proc_cgroup(self._proc_cgroup_file),
             cgroup_path=self._cgroup_path,
             env=self._env,
             host_ram_bytes=self._host_ram(),
@@ -90,22 +91,10 @@ class MemoryReader:
             "reason": None,
         }
 
-    def _read_proc_cgroup(self) -> str:
-        try:
-            return self._proc_cgroup_file.read_text()
-        except OSError:
-            # Not Linux, or /proc not mounted: no cgroup, the other sources still answer.
-            return ""
-
     def _host_ram(self) -> int:
         if self._host_ram_bytes is not None:
             return self._host_ram_bytes
         return int(psutil.virtual_memory().total)
 
     def _cpus(self) -> int:
-        if self._cpu_count is not None:
-            return self._cpu_count
-        # The CPUs this process may run on (a Slurm job's share), not the whole node's.
-        if hasattr(os, "sched_getaffinity"):
-            return len(os.sched_getaffinity(0))
-        return os.cpu_count() or 1
+        return self._cpu_count if self._cpu_count is not None else affinity_cpus()
