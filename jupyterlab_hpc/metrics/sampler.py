@@ -264,8 +264,33 @@ def _serialise(moment: datetime, snapshot: dict[str, Any]) -> tuple[Sample, Hist
         "cpu_watts": _field(snapshot, "cpu_power", "watts"),
         "gpu_watts": _field(snapshot, "gpu_power", "watts"),
         "co2_g": _field(snapshot, "emissions", "co2_g"),
+        "memory_limit_bytes": _field(snapshot, "memory", "limit_bytes"),
+        "cpu_used_cores": _field(snapshot, "cpu", "used_cores"),
+        "cpu_limit_cores": _field(snapshot, "cpu", "limit_cores"),
+        **_gpu_use(snapshot.get("gpu_power")),
     }
     return Sample(moment, snapshot, _dumps(snapshot)), HistorySample(moment, _dumps(history))
+
+
+def _gpu_use(section: Any) -> dict[str, Any]:
+    """The job's GPUs' mean utilisation and their memory in use, summed (None when unread)."""
+    devices = section.get("devices") if isinstance(section, dict) else None
+    devices = devices if isinstance(devices, list) else []
+    utilization = [
+        d["utilization_percent"] for d in devices if _is_number(d, "utilization_percent")
+    ]
+    memory = [d["memory_used_bytes"] for d in devices if _is_number(d, "memory_used_bytes")]
+    return {
+        "gpu_utilization_percent": (
+            round(sum(utilization) / len(utilization), 1) if utilization else None
+        ),
+        "gpu_memory_used_bytes": sum(memory) if memory else None,
+    }
+
+
+def _is_number(device: Any, key: str) -> bool:
+    value = device.get(key) if isinstance(device, dict) else None
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

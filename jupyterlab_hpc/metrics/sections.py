@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..cpu.reader import cpu_unavailable
 from ..memory.reader import memory_unavailable
 from ..power.cpu import cpu_power_unavailable
 from ..power.gpu import gpu_unavailable
@@ -30,6 +31,7 @@ def emissions_unavailable(reason: str) -> dict[str, Any]:
 # section's reader raises.
 UNAVAILABLE: dict[str, Callable[[str], dict[str, Any]]] = {
     "memory": memory_unavailable,
+    "cpu": cpu_unavailable,
     "cpu_power": cpu_power_unavailable,
     "gpu_power": gpu_unavailable,
     "emissions": emissions_unavailable,

@@ -43,7 +43,10 @@ def fake_clock(step_s: float = 5.0) -> Iterator[datetime]:
 
 
 def make_sampler(
-    memory: Any = memory_section, cpu_power: Any = None, **kwargs: Any
+    memory: Any = memory_section,
+    cpu_power: Any = None,
+    extra: dict[str, Any] | None = None,
+    **kwargs: Any,
 ) -> MetricsSampler:
     clock = fake_clock()
     options: dict[str, Any] = {"interval_s": 0.01, "history_size": 10, "clock": lambda: next(clock)}
@@ -55,6 +58,7 @@ def make_sampler(
     readers["memory"] = memory
     if cpu_power is not None:
         readers["cpu_power"] = cpu_power
+    readers.update(extra or {})
     return MetricsSampler(readers, **options)
 
 
@@ -124,7 +128,35 @@ async def test_history_since_keeps_samples_strictly_after() -> None:
         "cpu_watts": None,
         "gpu_watts": None,
         "co2_g": None,
+        "memory_limit_bytes": 2000,
+        "cpu_used_cores": None,
+        "cpu_limit_cores": None,
+        "gpu_utilization_percent": None,
+        "gpu_memory_used_bytes": None,
     }
+
+
+async def test_history_keeps_cores_and_the_job_gpus_mean_use_and_summed_memory() -> None:
+    def cpu() -> dict[str, Any]:
+        return {"available": True, "used_cores": 3.25, "limit_cores": 8}
+
+    def gpu() -> dict[str, Any]:
+        devices = [
+            {"utilization_percent": 90.0, "memory_used_bytes": 3 * 2**30},
+            {"utilization_percent": 10.0, "memory_used_bytes": 1 * 2**30},
+            # A device the driver gives no figures for counts in neither.
+            {"utilization_percent": None, "memory_used_bytes": None},
+        ]
+        return {"available": True, "watts": 300.0, "devices": devices}
+
+    sampler = make_sampler(extra={"cpu": cpu, "gpu_power": gpu})
+    await sampler.sample_once()
+    await sampler.stop()
+    [entry] = json.loads(sampler.history_json())["samples"]
+    assert entry["cpu_used_cores"] == 3.25
+    assert entry["cpu_limit_cores"] == 8
+    assert entry["gpu_utilization_percent"] == 50.0
+    assert entry["gpu_memory_used_bytes"] == 4 * 2**30
 
 
 async def test_running_sampler_follows_its_interval_and_stops_cleanly() -> None:
@@ -305,3 +337,15 @@ def test_a_read_that_never_returns_does_not_keep_the_process_alive() -> None:
         process.kill()
         process.wait()
     assert process.returncode == 0
+
+
+async def test_a_failing_cpu_read_leaves_the_other_sections_and_says_why() -> None:
+    def cpu() -> dict[str, Any]:
+        raise RuntimeError("cpu.stat vanished")
+
+    sampler = make_sampler(extra={"cpu": cpu})
+    sample = await sampler.sample_once()
+    await sampler.stop()
+    assert sample.snapshot["cpu"]["available"] is False
+    assert "cpu.stat vanished" in sample.snapshot["cpu"]["reason"]
+    assert sample.snapshot["memory"]["used_bytes"] == 1000
