@@ -4,9 +4,10 @@ Pure domain logic, like the memory limit's: the cgroup mount, /proc/self/cgroup'
 environment and the CPU counts are passed in, so tests build the trees they need.
 
 In order: cgroup v2 (`cpu.max` quota over period, `cpuset.cpus.effective`, the smallest from
-this server's cgroup up to the root), Slurm (`SLURM_CPUS_ON_NODE`, else `SLURM_CPUS_PER_TASK`),
-the process's CPU affinity, the node. A limit that is not below the node's CPU count says
-nothing about the job and is skipped. cgroup v1 is not read yet.
+this server's cgroup up to the root), cgroup v1 (the `cpu` controller's `cpu.cfs_quota_us` over
+`cpu.cfs_period_us`, the `cpuset` controller's `cpuset.effective_cpus` or `cpuset.cpus`, likewise),
+Slurm (`SLURM_CPUS_ON_NODE`, else `SLURM_CPUS_PER_TASK`), the process's CPU affinity, the node.
+A limit that is not below the node's CPU count says nothing about the job and is skipped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import Literal
 
 from ..memory.limits import parse_proc_cgroup
 
-CpuLimitSource = Literal["cgroup-v2", "slurm", "affinity", "node"]
+CpuLimitSource = Literal["cgroup-v2", "cgroup-v1", "slurm", "affinity", "node"]
+
+# cgroup v1 counts the CPU time of a cgroup in the cpuacct controller, in nanoseconds.
+V1_USAGE_FILE = "cpuacct.usage"
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,9 @@ class CpuLimit:
     limit_cores: float
     source: CpuLimitSource
     detail: str
-    # For cgroup sources: the directory holding the binding limit; its cpu.stat counts what
-    # every process of the job used.
+    # For cgroup sources: the cgroup whose counter holds what every process under the binding
+    # limit used: the limit's own directory under v2 (cpu.stat); under v1 the cpuacct
+    # controller's directory at the same place (cpuacct.usage), None if it has none.
     cgroup_dir: Path | None = None
 
 
@@ -84,6 +89,116 @@ def _v2_cores(directory: Path) -> tuple[float, str] | None:
     return best
 
 
+def _v1_quota_cores(directory: Path) -> tuple[float, str] | None:
+    """The cores a v1 cpu cgroup's CFS quota allows (-1: none), with the file that says."""
+    quota, period = _read(directory / "cpu.cfs_quota_us"), _read(directory / "cpu.cfs_period_us")
+    if quota is None or period is None:
+        return None
+    try:
+        cores = int(quota) / int(period)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return (cores, str(directory / "cpu.cfs_quota_us")) if cores > 0 else None
+
+
+def _v1_cpuset_cores(directory: Path) -> tuple[float, str] | None:
+    """The CPUs a v1 cpuset allows (what it may really use first), with the file that says."""
+    for name in ("cpuset.effective_cpus", "cpuset.cpus"):
+        text = _read(directory / name)
+        count = parse_cpu_list(text) if text is not None else None
+        if count:
+            return float(count), str(directory / name)
+    return None
+
+
+def v1_controller_paths(proc_cgroup: str) -> dict[str, tuple[str, str]]:
+    """Each v1 controller's (mount name, path) from /proc/self/cgroup's text.
+
+    A line "4:cpu,cpuacct:/slurm/uid_1000/job_42" gives cpu and cpuacct the mount name
+    "cpu,cpuacct" (the hierarchy's directory under /sys/fs/cgroup) and that path.
+    """
+    paths: dict[str, tuple[str, str]] = {}
+    for line in proc_cgroup.splitlines():
+        fields = line.strip().split(":", 2)
+        if len(fields) != 3 or fields[0] == "0":
+            continue
+        for controller in fields[1].split(","):
+            if controller:
+                paths[controller] = (fields[1], fields[2])
+    return paths
+
+
+def _hierarchy(cgroup_root: Path, controller: str, mount: str) -> Path:
+    """Where a v1 controller is mounted: its own name (systemd's link), else its joint mount."""
+    own = cgroup_root / controller
+    return own if own.is_dir() or not (cgroup_root / mount).is_dir() else cgroup_root / mount
+
+
+def _parts(relative: str, hierarchy: Path) -> list[str]:
+    """The path's directories under the hierarchy, as the memory limit's walk takes them."""
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        # Outside our cgroup namespace: only the namespace root is visible.
+        return []
+    if parts and not hierarchy.joinpath(*parts).is_dir():
+        # Containers without a cgroup namespace see the host's path but have their own
+        # cgroup mounted as the hierarchy's root.
+        return []
+    return parts
+
+
+def _v1_limit(
+    cgroup_root: Path, proc_cgroup: str, cgroup_path: str, node_count: int
+) -> CpuLimit | None:
+    """The smallest v1 quota or cpuset from this server's cgroups up to the roots."""
+    controllers = v1_controller_paths(proc_cgroup)
+    best: tuple[float, str, list[str]] | None = None
+    for controller, read in (("cpu", _v1_quota_cores), ("cpuset", _v1_cpuset_cores)):
+        if controller not in controllers:
+            continue
+        mount, relative = controllers[controller]
+        hierarchy = _hierarchy(cgroup_root, controller, mount)
+        parts = _parts(cgroup_path or relative, hierarchy)
+        for depth in range(len(parts), -1, -1):
+            found = read(hierarchy.joinpath(*parts[:depth]))
+            # "<=": on a tie the outer directory wins: its usage counts the inner one's.
+            if found is not None and (best is None or found[0] <= best[0]):
+                best = (found[0], found[1], parts[:depth])
+    if best is None or best[0] >= node_count:
+        return None
+    usage = _v1_usage_dir(cgroup_root, controllers, cgroup_path, best[2])
+    return CpuLimit(best[0], "cgroup-v1", best[1], usage)
+
+
+def _v1_usage_dir(
+    cgroup_root: Path, controllers: dict[str, tuple[str, str]], cgroup_path: str, parts: list[str]
+) -> Path | None:
+    """The cpuacct cgroup at the binding limit's place, if this server is under it.
+
+    Slurm builds the same /slurm/uid_<uid>/job_<id>/step_<step> tree in every controller, so
+    a job's cpuset at .../job_42 has its counter at cpuacct's .../job_42, which counts every
+    step of the job. Elsewhere there may be no such cgroup: the process tree counts then.
+    """
+    if "cpuacct" not in controllers:
+        return None
+    mount, relative = controllers["cpuacct"]
+    hierarchy = _hierarchy(cgroup_root, "cpuacct", mount)
+    own = _parts(cgroup_path or relative, hierarchy)
+    if own[: len(parts)] != parts:
+        return None
+    directory = hierarchy.joinpath(*parts)
+    return directory if (directory / V1_USAGE_FILE).is_file() else None
+
+
+def cpuacct_seconds(directory: Path) -> float | None:
+    """CPU seconds a v1 cgroup's processes used (cpuacct.usage, nanoseconds), or None."""
+    text = _read(directory / V1_USAGE_FILE)
+    try:
+        return int(text) / 1e9 if text is not None else None
+    except ValueError:
+        return None
+
+
 def find_cpu_limit(
     *,
     cgroup_root: Path,
@@ -93,7 +208,10 @@ def find_cpu_limit(
     node_count: int,
     cgroup_path: str = "",
 ) -> CpuLimit:
-    """The first binding limit among cgroup v2, Slurm, the affinity and the node."""
+    """The first binding limit among cgroup v2, cgroup v1, Slurm, the affinity and the node.
+
+    `cgroup_path`, when given, replaces the paths read from `proc_cgroup`.
+    """
     v2_path = cgroup_path or parse_proc_cgroup(proc_cgroup).v2
     if v2_path is not None:
         parts = [part for part in v2_path.split("/") if part not in ("", ".")]
@@ -108,6 +226,9 @@ def find_cpu_limit(
                 best = (found[0], found[1], directory)
         if best is not None and best[0] < node_count:
             return CpuLimit(best[0], "cgroup-v2", best[1], best[2])
+    v1 = _v1_limit(cgroup_root, proc_cgroup, cgroup_path, node_count)
+    if v1 is not None:
+        return v1
     for name in ("SLURM_CPUS_ON_NODE", "SLURM_CPUS_PER_TASK"):
         try:
             cores = int(env.get(name, ""))
