@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..proc import PROC, affinity_cpus, process_tree_pids, read_proc_cgroup
-from .limits import CpuLimit, find_cpu_limit
+import psutil
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+from ..proc import PROC, TreeWalk, affinity_cpus, read_proc_cgroup
+from .limits import CpuLimit, cpuacct_seconds, find_cpu_limit
 
 
 def cpu_unavailable(reason: str) -> dict[str, Any]:
@@ -37,30 +37,15 @@ def cpu_unavailable(reason: str) -> dict[str, Any]:
 
 
 def cgroup_cpu_seconds(directory: Path) -> float | None:
-    """CPU seconds the cgroup's processes used (cpu.stat usage_usec), or None."""
+    """CPU seconds the cgroup's processes used (v2 cpu.stat usage_usec, v1 cpuacct.usage)."""
     try:
         for line in (directory / "cpu.stat").read_text().splitlines():
             name, _, value = line.partition(" ")
             if name == "usage_usec":
                 return int(value) / 1e6
     except (OSError, ValueError):
-        return None
-    return None
-
-
-def process_tree_cpu_seconds(pid: int, proc: Path = PROC) -> float:
-    """CPU seconds of a process tree: each process's own and its reaped children's."""
-    ticks = 0
-    for current in process_tree_pids(pid, proc):
-        try:
-            stat = (proc / str(current) / "stat").read_text()
-            # Fields after the command (which may hold spaces and parentheses).
-            fields = stat[stat.rindex(")") + 2 :].split()
-            # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the command.
-            ticks += sum(int(value) for value in fields[11:15])
-        except (OSError, ValueError, IndexError):
-            continue
-    return ticks / CLOCK_TICKS
+        pass
+    return cpuacct_seconds(directory)
 
 
 class CpuReader:
@@ -78,15 +63,16 @@ class CpuReader:
         clock: Callable[[], float] = time.monotonic,
         node_count: int | None = None,
         affinity_count: int | None = None,
+        tree: TreeWalk | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        """node_count, affinity_count: the machine's CPUs and this process's (read if None)."""
+        """node_count, affinity_count: the machine's CPUs and this process's (read if None);
+        tree: the sampler's walk of the server's processes, shared with the other sections."""
         self._cgroup_root = Path(cgroup_root)
         self._cgroup_path = cgroup_path
         self._proc_cgroup_file = Path(proc_cgroup_file)
         self._env = os.environ if env is None else env
-        self._pid = os.getpid() if pid is None else pid
-        self._proc = proc
+        self._tree = tree or TreeWalk(pid, proc, shared=False)
         self._clock = clock
         self._node_count = node_count
         self._affinity_count = affinity_count
@@ -115,9 +101,10 @@ class CpuReader:
                 seconds = cgroup_cpu_seconds(limit.cgroup_dir)
                 used_source, where = "cgroup", str(limit.cgroup_dir)
             if seconds is None:
-                seconds = process_tree_cpu_seconds(self._pid, self._proc)
-                used_source, where = "processes", str(self._pid)
-        except OSError as error:
+                walk = self._tree.current()
+                seconds = walk.cpu_seconds()
+                used_source, where = "processes", str(walk.root)
+        except (OSError, psutil.Error) as error:
             return cpu_unavailable(f"CPU use could not be read: {error}")
         now = self._clock()
         with self._lock:

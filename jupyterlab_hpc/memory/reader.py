@@ -10,9 +10,9 @@ from typing import Any
 
 import psutil
 
-from ..proc import affinity_cpus, read_proc_cgroup
+from ..proc import TreeWalk, affinity_cpus, read_proc_cgroup
 from .limits import MemoryLimit, find_memory_limit
-from .usage import cgroup_usage_bytes, process_tree_rss
+from .usage import cgroup_usage_bytes
 
 
 def memory_unavailable(reason: str) -> dict[str, Any]:
@@ -41,13 +41,15 @@ class MemoryReader:
         pid: int | None = None,
         host_ram_bytes: int | None = None,
         cpu_count: int | None = None,
+        tree: TreeWalk | None = None,
         log: logging.Logger | None = None,
     ) -> None:
+        """tree: the sampler's walk of the server's processes, shared with the other sections."""
         self._cgroup_root = Path(cgroup_root)
         self._cgroup_path = cgroup_path
         self._proc_cgroup_file = Path(proc_cgroup_file)
         self._env = os.environ if env is None else env
-        self._pid = os.getpid() if pid is None else pid
+        self._tree = tree or TreeWalk(pid, shared=False)
         self._host_ram_bytes = host_ram_bytes
         self._cpu_count = cpu_count
         self._log = log or logging.getLogger(__name__)
@@ -77,7 +79,7 @@ class MemoryReader:
             used = cgroup_usage_bytes(limit)
             used_source = "cgroup"
             if used is None:
-                used = process_tree_rss(self._pid)
+                used = self._tree.current().rss_bytes()
                 used_source = "processes"
         except (OSError, psutil.Error) as error:
             return memory_unavailable(f"Memory use could not be read: {error}")

@@ -37,7 +37,8 @@ class MetricsHandler(SamplerHandler):
     @authorized
     async def get(self) -> None:
         """Answer the latest snapshot."""
-        sample = await self._sampler.wait_latest(FIRST_SAMPLE_TIMEOUT_S)
+        # A client: the sampler keeps (or goes back to) its full cadence.
+        sample = await self._sampler.serve_client(FIRST_SAMPLE_TIMEOUT_S)
         if sample is None:
             raise web.HTTPError(503, "The first metrics sample is not ready yet; try again soon.")
         # Until the next sample nothing changes: the tabs of one browser may share this answer

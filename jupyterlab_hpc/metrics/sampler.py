@@ -58,10 +58,26 @@ class MetricsSampler:
         log: logging.Logger | None = None,
         clock: Callable[[], datetime] = utc_now,
         read_deadline_s: float | None = None,
+        idle_interval_s: float | None = None,
+        idle_after_s: float = 60.0,
+        before_sample: Callable[[], None] | None = None,
     ) -> None:
+        """idle_interval_s: the cadence once no client has asked for `idle_after_s` seconds
+        (the interval itself when None); before_sample: called as each sample begins (the
+        shared process-tree walk forgets the previous sample's)."""
         self._readers = dict(readers)
         self._derived = dict(derived or {})
         self._interval_s = interval_s
+        self._idle_interval_s = max(interval_s, idle_interval_s or interval_s)
+        self._idle_after_s = idle_after_s
+        self._before_sample = before_sample
+        # Event-loop time of the latest client's request (None: since the sampler started).
+        self._client_at: float | None = None
+        self._started_at: float | None = None
+        # Set when a client comes back while the sampler sleeps its idle interval.
+        self._wake: asyncio.Event | None = None
+        # Set, and replaced, at each publication: what a returning client waits on.
+        self._published: asyncio.Event | None = None
         self._read_deadline_s = (
             max(READ_DEADLINE_S, interval_s) if read_deadline_s is None else read_deadline_s
         )
@@ -103,7 +119,9 @@ class MetricsSampler:
         """Start sampling in the running event loop (idempotent; not after stop)."""
         if self._task is not None or self._stopped:
             return
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        self._started_at = loop.time()
+        self._task = loop.create_task(self._run())
 
     async def stop(self) -> None:
         """Cancel the sampling task and let the reader threads go."""
@@ -131,6 +149,40 @@ class MetricsSampler:
             return None
         return self._latest
 
+    @property
+    def idle(self) -> bool:
+        """Whether no client has asked for `idle_after_s`: the sampler keeps its idle cadence."""
+        if self._idle_interval_s <= self._interval_s:
+            return False
+        last = self._client_at if self._client_at is not None else self._started_at
+        if last is None:
+            return False
+        return asyncio.get_running_loop().time() - last > self._idle_after_s
+
+    @property
+    def interval_s(self) -> float:
+        """Seconds between two samples now: the idle cadence while nobody asks."""
+        return self._idle_interval_s if self.idle else self._interval_s
+
+    async def serve_client(self, timeout_s: float) -> Sample | None:
+        """The sample a client's request gets: a new one if the sampler was idling.
+
+        A client arriving after the idle cadence began wakes the sampler and waits for the
+        sample it takes at once, rather than reading one up to the idle interval old.
+        """
+        was_idle = self.idle
+        self._client_at = asyncio.get_running_loop().time()
+        latest = await self.wait_latest(timeout_s)
+        if not was_idle or latest is None or self._task is None:
+            return latest
+        published = self._published_event()
+        self._wake_event().set()
+        try:
+            await asyncio.wait_for(published.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            pass
+        return self._latest
+
     def fresh_for_s(self) -> int:
         """Seconds until the next sample is due, rounded up: how long a browser may reuse this one.
 
@@ -141,7 +193,7 @@ class MetricsSampler:
         if self._published_at is None:
             return 0
         age = asyncio.get_running_loop().time() - self._published_at
-        return max(0, math.ceil(self._interval_s - age))
+        return max(0, math.ceil(self.interval_s - age))
 
     def history_json(self, since: datetime | None = None) -> bytes:
         """`{"samples": [...]}` with the samples strictly after `since` (all when None)."""
@@ -151,6 +203,8 @@ class MetricsSampler:
     async def sample_once(self) -> Sample:
         """Read every section in its thread, waiting at most the read deadline, and publish."""
         loop = asyncio.get_running_loop()
+        if self._before_sample is not None:
+            self._before_sample()
         moment = self._clock()
         snapshot: dict[str, Any] = {"time": format_time(moment)}
         snapshot.update(await self._read_sections(self._readers, "Reading"))
@@ -164,6 +218,9 @@ class MetricsSampler:
         self.history.append(history)
         self.sample_count += 1
         self._first_sample_event().set()
+        if self._published is not None:
+            self._published.set()
+            self._published = None
         return sample
 
     async def _run(self) -> None:
@@ -177,8 +234,15 @@ class MetricsSampler:
             except Exception as error:
                 # Keep sampling: the next tick may succeed, and a dead sampler is worse.
                 self._log_once("sampler", error)
-            # A fixed cadence, not a fixed pause: slow reads do not stretch the interval.
-            await asyncio.sleep(max(0.0, self._interval_s - (loop.time() - started)))
+            # A fixed cadence, not a fixed pause: slow reads do not stretch the interval. While
+            # nobody asks, the idle cadence; a client coming back wakes the sampler at once.
+            wake = self._wake_event()
+            wake.clear()
+            pause = max(0.0, self.interval_s - (loop.time() - started))
+            try:
+                await asyncio.wait_for(wake.wait(), pause)
+            except asyncio.TimeoutError:
+                pass
 
     async def _read_sections(
         self, calls: Mapping[str, Callable[[], dict[str, Any]]], verb: str
@@ -239,6 +303,16 @@ class MetricsSampler:
         section["stale"] = True
         section["stale_s"] = seconds
         return section
+
+    def _wake_event(self) -> asyncio.Event:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        return self._wake
+
+    def _published_event(self) -> asyncio.Event:
+        if self._published is None:
+            self._published = asyncio.Event()
+        return self._published
 
     def _first_sample_event(self) -> asyncio.Event:
         if self._first_sample is None:

@@ -9,27 +9,18 @@ fully is charged 10 % of the node, idle power included, which is its fair part.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import psutil
 
-from ..proc import PROC, has_children_files, process_tree_pids
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def parse_pid_stat_ticks(text: str) -> int:
-    """utime + stime + cutime + cstime of one /proc/<pid>/stat, in clock ticks.
-
-    cutime and cstime hold the time of children that exited and were waited for, so a
-    kernel's helper that ran between two samples is not lost when it ends.
-    """
-    # The command name (field 2) is in parentheses and may itself hold spaces and ")".
-    fields = text[text.rindex(")") + 1 :].split()
-    # proc(5) fields 14-17, counted here from field 3 (the state).
-    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-    return utime + stime + cutime + cstime
+from ..proc import (
+    CLOCK_TICKS,
+    PROC,
+    ProcessTree,
+    TreeWalk,
+    has_children_files,
+    walk_process_tree,
+)
 
 
 def parse_proc_stat_total_ticks(text: str) -> int:
@@ -53,23 +44,30 @@ def cpu_share(tree_seconds: float, node_seconds: float) -> float:
 
 def read_cpu_seconds(pid: int, proc: Path = PROC) -> tuple[float, float]:
     """CPU seconds used so far by the process tree, and CPU seconds of the node (idle included)."""
-    # Both from the same source, so that they count the same way.
-    if has_children_files(pid, proc):
-        return _proc_tree_seconds(pid, proc), _proc_node_seconds(proc)
-    return _psutil_tree_seconds(pid), _psutil_node_seconds()
+    return node_share_seconds(walk_process_tree(pid, proc), proc)
+
+
+def node_share_seconds(tree: ProcessTree, proc: Path = PROC) -> tuple[float, float]:
+    """The tree's CPU seconds and the node's, both from the same source so they count alike."""
+    if has_children_files(tree.root, proc):
+        return tree.cpu_seconds(), _proc_node_seconds(proc)
+    return tree.cpu_seconds(), _psutil_node_seconds()
 
 
 class CpuShareMeter:
     """Each read gives the tree's share of the node's CPU capacity since the previous read."""
 
-    def __init__(self, pid: int | None = None, proc: str | Path = PROC) -> None:
-        self._pid = os.getpid() if pid is None else pid
+    def __init__(
+        self, pid: int | None = None, proc: str | Path = PROC, *, tree: TreeWalk | None = None
+    ) -> None:
+        """tree: the sampler's shared walk (a walk of its own at each read without one)."""
         self._proc = Path(proc)
+        self._tree = tree or TreeWalk(pid, self._proc, shared=False)
         self._previous: tuple[float, float] | None = None
 
     def read(self) -> float | None:
         """The share since the previous read; None on the first read, which has no interval."""
-        current = read_cpu_seconds(self._pid, self._proc)
+        current = node_share_seconds(self._tree.current(), self._proc)
         previous, self._previous = self._previous, current
         if previous is None:
             return None
@@ -80,36 +78,8 @@ class CpuShareMeter:
         self._previous = None
 
 
-def _proc_tree_seconds(pid: int, proc: Path) -> float:
-    ticks = 0
-    for current in process_tree_pids(pid, proc):
-        try:
-            ticks += parse_pid_stat_ticks((proc / str(current) / "stat").read_text())
-        except (OSError, ValueError):
-            # Exited since its parent listed it: its parent's cutime/cstime now holds its time.
-            continue
-    return ticks / CLOCK_TICKS
-
-
 def _proc_node_seconds(proc: Path) -> float:
     return parse_proc_stat_total_ticks((proc / "stat").read_text()) / CLOCK_TICKS
-
-
-def _psutil_tree_seconds(pid: int) -> float:
-    root = psutil.Process(pid)
-    try:
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        processes = [root]
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            # The child exited since we listed it, or belongs to someone else (setuid helper).
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
 
 
 def _psutil_node_seconds() -> float:

@@ -20,6 +20,23 @@ class HPCPower(Configurable):
         """,
     ).tag(config=True)
 
+    idle_sample_interval = Float(
+        30.0,
+        help="""Seconds between two samples while no browser asks for metrics.
+
+        Once no page has asked for `idle_after` seconds (every tab closed or hidden),
+        the sampler slows to this cadence, so a server nobody looks at costs almost
+        nothing; the first request after that gets a new sample at once. Energy and CO2
+        totals stay exact (RAPL counters are cumulative). Set it to `sample_interval`
+        to always sample at full cadence.
+        """,
+    ).tag(config=True)
+
+    idle_after = Float(
+        60.0,
+        help="Seconds without a request for metrics after which the idle cadence applies.",
+    ).tag(config=True)
+
     history_size = Int(
         4320,
         help="""Number of samples kept in the history ring (4320 = 6 hours at 5 s).
@@ -77,6 +94,13 @@ class HPCPower(Configurable):
         # inf would stop sampling for good; nan compares false with everything.
         if not 0 < value < float("inf"):
             raise TraitError(f"HPCPower.sample_interval must be > 0 seconds, not {value}.")
+        return value
+
+    @validate("idle_sample_interval", "idle_after")
+    def _validate_idle(self, proposal: dict[str, Any]) -> float:
+        value = float(proposal["value"])
+        if not 0 < value < float("inf"):
+            raise TraitError(f"HPCPower.{proposal['trait'].name} must be > 0 seconds, not {value}.")
         return value
 
     @validate("history_size")

@@ -9,7 +9,7 @@ from typing import Any, Callable, Literal
 
 import psutil
 
-from ..proc import PROC
+from ..proc import PROC, TreeWalk
 from .attribution import CpuShareMeter
 from .rapl import POWERCAP, RaplMeter, RaplReading
 
@@ -47,13 +47,15 @@ class CpuPowerReader:
         pid: int | None = None,
         proc: str | Path = PROC,
         clock: Callable[[], float] = time.monotonic,
+        tree: TreeWalk | None = None,
         log: logging.Logger | None = None,
     ) -> None:
+        """tree: the sampler's walk of the server's processes, shared with the other sections."""
         if attribution not in ("process", "node"):
             raise ValueError(f"attribution must be 'process' or 'node', not {attribution!r}")
         self._attribution: Attribution = attribution
         self._rapl = RaplMeter(powercap_root, clock=clock)
-        self._share = CpuShareMeter(pid, proc) if attribution == "process" else None
+        self._share = CpuShareMeter(pid, proc, tree=tree) if attribution == "process" else None
         self._log = log or logging.getLogger(__name__)
         # Said once: the same reason or zone list comes back every sample.
         self._logged: set[str] = set()

@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from jupyterlab_hpc.cpu.reader import CLOCK_TICKS, CpuReader
+from jupyterlab_hpc.cpu.reader import CpuReader
+from jupyterlab_hpc.proc import CLOCK_TICKS
 from tests.support import write_tree
 
 JOB = "system.slice/slurmstepd.scope/job_42"

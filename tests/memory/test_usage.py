@@ -14,7 +14,8 @@ import pytest
 
 from jupyterlab_hpc.memory.limits import MemoryLimit
 from jupyterlab_hpc.memory.reader import MemoryReader
-from jupyterlab_hpc.memory.usage import PAGE_SIZE, cgroup_usage_bytes, process_tree_rss
+from jupyterlab_hpc.memory.usage import cgroup_usage_bytes, process_tree_rss
+from jupyterlab_hpc.proc import PAGE_SIZE
 
 MIB = 1024**2
 ALLOCATED = 50 * MIB
@@ -74,7 +75,10 @@ def fake_proc(root: Path, processes: dict[int, tuple[int | None, list[int]]]) ->
         task.mkdir(parents=True)
         (task / "children").write_text(" ".join(map(str, children)) + (" " if children else ""))
         if pages is not None:
-            (root / str(pid) / "statm").write_text(f"9999 {pages} 100 1 0 500 0\n")
+            # /proc/<pid>/stat: the resident pages are field 24.
+            (root / str(pid) / "stat").write_text(
+                f"{pid} (python) S 1 {pid} {pid} 0 -1 0 0 0 0 0 5 2 0 0 20 0 1 0 100 9999 {pages}\n"
+            )
     return root
 
 

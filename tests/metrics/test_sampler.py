@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 
+from jupyterlab_hpc.cpu.reader import CpuReader
+from jupyterlab_hpc.memory.reader import MemoryReader
 from jupyterlab_hpc.metrics.sampler import MetricsSampler
 from jupyterlab_hpc.metrics.sections import UNAVAILABLE
 from jupyterlab_hpc.metrics.times import format_time, parse_time
+from jupyterlab_hpc.power.cpu import CpuPowerReader
+from jupyterlab_hpc.proc import TreeWalk
 
 REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
@@ -349,3 +353,51 @@ async def test_a_failing_cpu_read_leaves_the_other_sections_and_says_why() -> No
     assert sample.snapshot["cpu"]["available"] is False
     assert "cpu.stat vanished" in sample.snapshot["cpu"]["reason"]
     assert sample.snapshot["memory"]["used_bytes"] == 1000
+
+
+async def test_every_section_of_a_sample_reads_one_walk_of_the_process_tree() -> None:
+    # given the memory, cpu and power readers sharing the sampler's walk, as the server has them
+    tree = TreeWalk()
+    memory = MemoryReader(cgroup_root="/nonexistent", env={}, tree=tree)
+    cores = CpuReader(cgroup_root="/nonexistent", env={}, tree=tree)
+    power = CpuPowerReader(powercap_root="/nonexistent", tree=tree)
+    sampler = MetricsSampler(
+        {"memory": memory.read, "cpu": cores.read, "cpu_power": power.read},
+        interval_s=0.01,
+        history_size=2,
+        before_sample=tree.next_sample,
+    )
+    # when three samples are taken
+    for _ in range(3):
+        sample = await sampler.sample_once()
+    await sampler.stop()
+    # then each walked the tree once, and the walk's figures reached the sections
+    assert tree.walks == 3
+    assert sample.snapshot["memory"]["used_source"] == "processes"
+    assert sample.snapshot["memory"]["used_bytes"] > 0
+    assert sample.snapshot["cpu"]["used_source"] == "processes"
+
+
+async def test_with_no_client_the_sampler_slows_and_a_client_brings_a_new_sample() -> None:
+    # given a sampler whose idle cadence is far longer than this test may wait
+    sampler = make_sampler(interval_s=0.01, idle_interval_s=3600.0, idle_after_s=0.2)
+    sampler.start()
+    # when nobody asks: it goes idle (waited for, not timed), and stops taking samples
+    deadline = asyncio.get_running_loop().time() + 60
+    while not sampler.idle:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)
+    idle_count = sampler.sample_count
+    await asyncio.sleep(0.3)
+    assert sampler.sample_count <= idle_count + 1
+    assert sampler.interval_s == 3600.0
+    # when a client asks, it gets a sample taken after it asked, and the full cadence is back
+    before = sampler.sample_count
+    served = await sampler.serve_client(timeout_s=60)
+    assert served is not None and sampler.sample_count > before
+    assert not sampler.idle and sampler.interval_s == 0.01
+    while sampler.sample_count < before + 5:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+    await sampler.stop()

@@ -19,11 +19,11 @@ from jupyterlab_hpc.power.attribution import (
     CLOCK_TICKS,
     CpuShareMeter,
     cpu_share,
-    parse_pid_stat_ticks,
     parse_proc_stat_total_ticks,
     read_cpu_seconds,
 )
 from jupyterlab_hpc.power.cpu import CpuPowerReader
+from jupyterlab_hpc.proc import parse_stat_use
 from tests.support import write_tree
 
 BURN = "while True: pass"
@@ -48,13 +48,13 @@ def proc_stat(user: int, system: int, idle: int, guest: int = 0) -> str:
 
 
 def test_pid_stat_adds_own_and_waited_for_children_time() -> None:
-    assert parse_pid_stat_ticks(stat_line(42, 100, 20, 7, 3)) == 130
+    assert parse_stat_use(stat_line(42, 100, 20, 7, 3)) == (2000, 130)
 
 
 @pytest.mark.parametrize("text", ["", "42 (x) S 1 2 3", "42 no parentheses at all"])
 def test_malformed_pid_stat_raises_value_error(text: str) -> None:
     with pytest.raises(ValueError):
-        parse_pid_stat_ticks(text)
+        parse_stat_use(text)
 
 
 def test_node_time_counts_idle_but_not_guest_twice() -> None:
