@@ -39,6 +39,10 @@ class _Corrupt(Exception):
 class EmissionsAccount:
     """Energy (Wh) and CO2 (g) since the session started, one update per sample.
 
+    The energy is also counted apart for the CPUs and the GPUs (`cpu_energy_wh`,
+    `gpu_energy_wh`); the two add up to `energy_wh`, except where a total saved by a version
+    without the split was continued: that earlier part is in the total only.
+
     Persistence: inside a Slurm job (`job_id` given) the totals go to a state file in
     `state_dir`, written atomically at most every `save_interval_s` and on `save()`, and a new
     account for the same job continues from them, so a restarted server keeps the job's
@@ -72,6 +76,8 @@ class EmissionsAccount:
                     self.job_id,
                 )
         self.energy_wh = 0.0
+        self.cpu_energy_wh = 0.0
+        self.gpu_energy_wh = 0.0
         self.co2_g = 0.0
         self.since: datetime | None = None
         # Time of the previous update: the start of the next interval.
@@ -84,24 +90,35 @@ class EmissionsAccount:
         self.restarted_reason: str | None = None
         self._load()
 
-    def update(self, now: datetime, watts: float | None, factor: FactorReading) -> dict[str, Any]:
+    def update(
+        self,
+        now: datetime,
+        cpu_watts: float | None,
+        gpu_watts: float | None,
+        factor: FactorReading,
+    ) -> dict[str, Any]:
         """Add the interval since the previous update and return the `emissions` section.
 
-        `watts` is the CPU+GPU average power over that interval (None: no reading, the
-        interval adds nothing); `factor` is the factor in force now. The first update after
-        construction only marks the start, so the time a server was down adds nothing.
+        `cpu_watts`, `gpu_watts`: the CPUs' and the GPUs' average power over that interval
+        (None: no reading; with neither the interval adds nothing); `factor` is the factor in
+        force now. The first update after construction only marks the start, so the time a
+        server was down adds nothing.
         """
         with self._lock:
-            if watts is not None and not (math.isfinite(watts) and watts >= 0):
-                # A broken reading is no reading: it must not subtract from the total.
-                watts = None
+            # A broken reading is no reading: it must not subtract from the total.
+            cpu_watts, gpu_watts = _power(cpu_watts), _power(gpu_watts)
+            known = [part for part in (cpu_watts, gpu_watts) if part is not None]
+            watts = sum(known) if known else None
             if self._last is not None and watts is not None:
                 seconds = (now - self._last).total_seconds()
                 # A clock stepped back gives a negative interval: skip it rather than subtract.
                 if seconds > 0:
-                    wh = watts * seconds / 3600.0
-                    self.energy_wh += wh
-                    self.co2_g += wh / 1000.0 * factor.g_per_kwh
+                    cpu_wh = (cpu_watts or 0.0) * seconds / 3600.0
+                    gpu_wh = (gpu_watts or 0.0) * seconds / 3600.0
+                    self.cpu_energy_wh += cpu_wh
+                    self.gpu_energy_wh += gpu_wh
+                    self.energy_wh += cpu_wh + gpu_wh
+                    self.co2_g += (cpu_wh + gpu_wh) / 1000.0 * factor.g_per_kwh
                     self._dirty = True
                     if self.since is None:
                         self.since = self._last
@@ -139,6 +156,8 @@ class EmissionsAccount:
             "factor_source": factor.source,
             "factor_time": format_time(factor.time) if factor.time is not None else None,
             "energy_wh": round(self.energy_wh, 6) if measured else None,
+            "cpu_energy_wh": round(self.cpu_energy_wh, 6) if measured else None,
+            "gpu_energy_wh": round(self.gpu_energy_wh, 6) if measured else None,
             "co2_g": round(self.co2_g, 6) if measured else None,
             "since": format_time(self.since) if measured and self.since else None,
             "reason": (" ".join(notes) or None) if measured else NO_POWER,
@@ -167,7 +186,9 @@ class EmissionsAccount:
             problem = f"it is unreadable ({error.strerror or error})"
         else:
             try:
-                self.energy_wh, self.co2_g, self.since = self._parse_state(data)
+                totals = self._parse_state(data)
+                self.energy_wh, self.cpu_energy_wh, self.gpu_energy_wh = totals[:3]
+                self.co2_g, self.since = totals[3:]
                 self._measured = True
                 return
             except _Corrupt as error:
@@ -177,8 +198,12 @@ class EmissionsAccount:
                 problem = f"it is corrupt ({type(error).__name__}: {error})"
         self._restart(problem)
 
-    def _parse_state(self, data: bytes) -> tuple[float, float, datetime]:
-        """energy_wh, co2_g and since from the file's bytes; raises _Corrupt."""
+    def _parse_state(self, data: bytes) -> tuple[float, float, float, float, datetime]:
+        """energy_wh, cpu_energy_wh, gpu_energy_wh, co2_g and since from the file's bytes.
+
+        A file saved before the split has no cpu_energy_wh and gpu_energy_wh: both count from
+        zero. Raises _Corrupt.
+        """
         if len(data) > MAX_STATE_BYTES:
             raise _Corrupt(f"it is larger than {MAX_STATE_BYTES // 1024} KiB")
         try:
@@ -193,6 +218,10 @@ class EmissionsAccount:
         if job_id != self.job_id:
             raise _Corrupt(f"it belongs to job {str(job_id)[:64]!r}")
         energy_wh = _amount(state, "energy_wh", MAX_ENERGY_WH)
+        # The parts cannot add up to more than the total (up to rounding).
+        most = energy_wh * (1 + 1e-9)
+        cpu_wh = _amount(state, "cpu_energy_wh", most) if "cpu_energy_wh" in state else 0.0
+        gpu_wh = _amount(state, "gpu_energy_wh", most - cpu_wh) if "gpu_energy_wh" in state else 0.0
         # No grid emits more than MAX_G_PER_KWH: more CO2 than that per Wh is corrupt.
         co2_g = _amount(state, "co2_g", energy_wh * MAX_G_PER_KWH / 1000 * (1 + 1e-9))
         since_text = state.get("since")
@@ -202,7 +231,7 @@ class EmissionsAccount:
             since = None
         if since is None or since.year not in SINCE_YEARS:
             raise _Corrupt(f"its since is not a time: {str(since_text)[:64]!r}")
-        return energy_wh, co2_g, since
+        return energy_wh, cpu_wh, gpu_wh, co2_g, since
 
     def _restart(self, problem: str) -> None:
         """Move the bad file aside (kept for a look), count from zero, and say so."""
@@ -236,6 +265,8 @@ class EmissionsAccount:
                 state = {
                     "job_id": self.job_id,
                     "energy_wh": self.energy_wh,
+                    "cpu_energy_wh": self.cpu_energy_wh,
+                    "gpu_energy_wh": self.gpu_energy_wh,
                     "co2_g": self.co2_g,
                     "since": format_time(self.since),
                 }
@@ -280,6 +311,11 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _power(watts: float | None) -> float | None:
+    """A power reading, or None for none or a broken one (negative, NaN, infinite)."""
+    return watts if watts is not None and math.isfinite(watts) and watts >= 0 else None
 
 
 def _amount(state: dict[str, Any], key: str, most: float) -> float:

@@ -50,6 +50,7 @@ class SnapshotCollector(Collector):
         cpu_power, gpu_power = snapshot.get("cpu_power"), snapshot.get("gpu_power")
         emissions = snapshot.get("emissions")
         wh = _number(emissions, "energy_wh")
+        cpu_wh, gpu_wh = _number(emissions, "cpu_energy_wh"), _number(emissions, "gpu_energy_wh")
         readings: list[tuple[type[Any], str, str, float | None]] = [
             (
                 Gauge,
@@ -93,6 +94,18 @@ class SnapshotCollector(Collector):
                 "energy_joules",
                 "Energy drawn by the CPUs and GPUs of this server since it started counting (J).",
                 None if wh is None else wh * 3600.0,
+            ),
+            (
+                Counter,
+                "cpu_energy_joules",
+                "Energy drawn by the CPUs for this server (RAPL), part of the total (J).",
+                None if cpu_wh is None else cpu_wh * 3600.0,
+            ),
+            (
+                Counter,
+                "gpu_energy_joules",
+                "Energy drawn by the job's GPUs, part of the total (J).",
+                None if gpu_wh is None else gpu_wh * 3600.0,
             ),
             (
                 Counter,

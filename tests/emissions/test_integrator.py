@@ -21,6 +21,8 @@ SECTION_KEYS = {
     "factor_source",
     "factor_time",
     "energy_wh",
+    "cpu_energy_wh",
+    "gpu_energy_wh",
     "co2_g",
     "since",
     "reason",
@@ -55,8 +57,8 @@ def account(tmp_path: Path, job_id: str | None = "4242") -> EmissionsAccount:
 def test_constant_power_and_factor(tmp_path: Path) -> None:
     # Given 100 W for one hour at 50 g/kWh
     totals = account(tmp_path)
-    totals.update(T0, 100.0, factor())
-    section = totals.update(T0 + HOUR, 100.0, factor())
+    totals.update(T0, 100.0, None, factor())
+    section = totals.update(T0 + HOUR, 100.0, None, factor())
     # Then 100 Wh and 5 g
     assert section["energy_wh"] == 100.0
     assert section["co2_g"] == 5.0
@@ -66,19 +68,19 @@ def test_constant_power_and_factor(tmp_path: Path) -> None:
 def test_many_small_samples_add_up_to_the_same(tmp_path: Path) -> None:
     totals = account(tmp_path)
     for step in range(721):
-        section = totals.update(T0 + step * timedelta(seconds=5), 100.0, factor())
+        section = totals.update(T0 + step * timedelta(seconds=5), 100.0, None, factor())
     assert section["energy_wh"] == pytest.approx(100.0)
     assert section["co2_g"] == pytest.approx(5.0)
 
 
 def test_stepped_power_and_stepped_factor(tmp_path: Path) -> None:
     totals = account(tmp_path)
-    totals.update(T0, None, factor(50.0))
+    totals.update(T0, None, None, factor(50.0))
     # 200 W for half an hour at 50 g/kWh: 100 Wh, 5 g
-    section = totals.update(T0 + HOUR / 2, 200.0, factor(50.0))
+    section = totals.update(T0 + HOUR / 2, 200.0, None, factor(50.0))
     assert (section["energy_wh"], section["co2_g"]) == (100.0, 5.0)
     # then 100 W for half an hour at 100 g/kWh (the factor in force then): +50 Wh, +5 g
-    section = totals.update(T0 + HOUR, 100.0, factor(100.0))
+    section = totals.update(T0 + HOUR, 100.0, None, factor(100.0))
     assert (section["energy_wh"], section["co2_g"]) == (150.0, 10.0)
     # the first interval with power starts the count
     assert section["since"] == "2026-06-14T19:00:00.000Z"
@@ -86,12 +88,12 @@ def test_stepped_power_and_stepped_factor(tmp_path: Path) -> None:
 
 def test_an_interval_without_a_power_reading_adds_nothing(tmp_path: Path) -> None:
     totals = account(tmp_path)
-    totals.update(T0, 100.0, factor())
-    section = totals.update(T0 + HOUR, None, factor())
+    totals.update(T0, 100.0, None, factor())
+    section = totals.update(T0 + HOUR, None, None, factor())
     assert section["available"] is True
     assert section["energy_wh"] == 0.0
     assert section["reason"] == POWER_PAUSED
-    section = totals.update(T0 + 2 * HOUR, 100.0, factor())
+    section = totals.update(T0 + 2 * HOUR, 100.0, None, factor())
     assert section["energy_wh"] == 100.0
     assert section["reason"] is None
 
@@ -99,20 +101,20 @@ def test_an_interval_without_a_power_reading_adds_nothing(tmp_path: Path) -> Non
 @pytest.mark.parametrize("watts", [float("nan"), float("inf"), -20.0])
 def test_a_broken_power_reading_counts_as_none(tmp_path: Path, watts: float) -> None:
     totals = account(tmp_path)
-    totals.update(T0, 100.0, factor())
-    assert totals.update(T0 + HOUR, watts, factor())["energy_wh"] == 0.0
+    totals.update(T0, 100.0, None, factor())
+    assert totals.update(T0 + HOUR, watts, None, factor())["energy_wh"] == 0.0
 
 
 def test_a_clock_stepped_back_subtracts_nothing(tmp_path: Path) -> None:
     totals = account(tmp_path)
-    totals.update(T0, 100.0, factor())
-    assert totals.update(T0 - HOUR, 100.0, factor())["energy_wh"] == 0.0
+    totals.update(T0, 100.0, None, factor())
+    assert totals.update(T0 - HOUR, 100.0, None, factor())["energy_wh"] == 0.0
 
 
 def test_without_any_power_reading_the_estimate_is_unavailable(tmp_path: Path) -> None:
     totals = account(tmp_path)
-    totals.update(T0, None, factor())
-    section = totals.update(T0 + HOUR, None, factor())
+    totals.update(T0, None, None, factor())
+    section = totals.update(T0 + HOUR, None, None, factor())
     assert section["available"] is False
     assert section["reason"] == NO_POWER
     assert (section["energy_wh"], section["co2_g"], section["since"]) == (None, None, None)
@@ -122,7 +124,7 @@ def test_without_any_power_reading_the_estimate_is_unavailable(tmp_path: Path) -
 
 def test_the_section_has_the_contract_keys_and_formats(tmp_path: Path) -> None:
     totals = account(tmp_path)
-    section = totals.update(T0, 100.0, factor())
+    section = totals.update(T0, 100.0, None, factor())
     assert set(section) == SECTION_KEYS
     assert section == {
         "available": True,
@@ -130,6 +132,8 @@ def test_the_section_has_the_contract_keys_and_formats(tmp_path: Path) -> None:
         "factor_source": "RTE éCO2mix (ODRÉ)",
         "factor_time": "2026-06-14T19:00:00.000Z",
         "energy_wh": 0.0,
+        "cpu_energy_wh": 0.0,
+        "gpu_energy_wh": 0.0,
         "co2_g": 0.0,
         "since": "2026-06-14T19:00:00.000Z",
         "reason": None,
@@ -143,12 +147,12 @@ def test_the_section_has_the_contract_keys_and_formats(tmp_path: Path) -> None:
 def test_a_factor_problem_is_the_reason_of_an_available_estimate(tmp_path: Path) -> None:
     totals = account(tmp_path)
     stale = factor(status="stale", reason="RTE éCO2mix answered HTTP 500")
-    section = totals.update(T0, 100.0, stale)
+    section = totals.update(T0, 100.0, None, stale)
     assert section["available"] is True
     assert section["reason"] == "RTE éCO2mix answered HTTP 500."
     assert section["factor_status"] == "stale"
     static = factor(475.0, status="static", time=None, age_s=None)
-    section = totals.update(T0 + HOUR, None, static)
+    section = totals.update(T0 + HOUR, None, None, static)
     assert section["reason"] == POWER_PAUSED
     assert (section["factor_time"], section["factor_age_s"]) == (None, None)
 
@@ -158,43 +162,43 @@ def test_a_factor_problem_is_the_reason_of_an_available_estimate(tmp_path: Path)
 
 def test_a_restart_in_the_same_job_continues_the_totals(tmp_path: Path) -> None:
     first = account(tmp_path)
-    first.update(T0, 100.0, factor())
-    first.update(T0 + HOUR, 100.0, factor())
+    first.update(T0, 100.0, None, factor())
+    first.update(T0 + HOUR, 100.0, None, factor())
     first.save()
     # When the server restarts four hours later in the same job
     second = account(tmp_path)
-    section = second.update(T0 + 5 * HOUR, 100.0, factor())
+    section = second.update(T0 + 5 * HOUR, 100.0, None, factor())
     # Then the total goes on, and the time the server was down adds nothing
     assert (section["energy_wh"], section["co2_g"]) == (100.0, 5.0)
     assert section["since"] == "2026-06-14T19:00:00.000Z"
-    section = second.update(T0 + 6 * HOUR, 100.0, factor())
+    section = second.update(T0 + 6 * HOUR, 100.0, None, factor())
     assert (section["energy_wh"], section["co2_g"]) == (200.0, 10.0)
 
 
 def test_a_restored_total_is_available_before_any_power_reading(tmp_path: Path) -> None:
     first = account(tmp_path)
-    first.update(T0, 100.0, factor())
-    first.update(T0 + HOUR, 100.0, factor())
+    first.update(T0, 100.0, None, factor())
+    first.update(T0 + HOUR, 100.0, None, factor())
     first.save()
-    section = account(tmp_path).update(T0 + 2 * HOUR, None, factor())
+    section = account(tmp_path).update(T0 + 2 * HOUR, None, None, factor())
     assert section["available"] is True
     assert section["energy_wh"] == 100.0
 
 
 def test_another_job_starts_from_zero(tmp_path: Path) -> None:
     first = account(tmp_path, "4242")
-    first.update(T0, 100.0, factor())
-    first.update(T0 + HOUR, 100.0, factor())
+    first.update(T0, 100.0, None, factor())
+    first.update(T0 + HOUR, 100.0, None, factor())
     first.save()
-    section = account(tmp_path, "4243").update(T0 + 2 * HOUR, 100.0, factor())
+    section = account(tmp_path, "4243").update(T0 + 2 * HOUR, 100.0, None, factor())
     assert section["energy_wh"] == 0.0
     assert section["since"] == "2026-06-14T21:00:00.000Z"
 
 
 def test_outside_a_job_nothing_is_saved(tmp_path: Path) -> None:
     totals = account(tmp_path, None)
-    totals.update(T0, 100.0, factor())
-    totals.update(T0 + HOUR, 100.0, factor())
+    totals.update(T0, 100.0, None, factor())
+    totals.update(T0 + HOUR, 100.0, None, factor())
     totals.save()
     assert totals.state_file is None
     assert list(tmp_path.iterdir()) == []
@@ -204,14 +208,16 @@ def test_the_state_file_is_named_after_the_job_and_left_without_temporaries(
     tmp_path: Path,
 ) -> None:
     totals = account(tmp_path)
-    totals.update(T0, 100.0, factor())
-    totals.update(T0 + HOUR, 100.0, factor())
+    totals.update(T0, 100.0, None, factor())
+    totals.update(T0 + HOUR, 100.0, None, factor())
     totals.save()
     assert [p.name for p in tmp_path.iterdir()] == ["jupyterlab-hpc-emissions-4242.json"]
     state = json.loads((tmp_path / "jupyterlab-hpc-emissions-4242.json").read_text())
     assert state == {
         "job_id": "4242",
         "energy_wh": 100.0,
+        "cpu_energy_wh": 100.0,
+        "gpu_energy_wh": 0.0,
         "co2_g": 5.0,
         "since": "2026-06-14T19:00:00.000Z",
     }
@@ -225,14 +231,14 @@ def test_the_state_file_is_written_at_most_once_a_minute(tmp_path: Path) -> None
         return float(json.loads(path.read_text())["energy_wh"])
 
     # 3600 W: 5 Wh per 5-second sample
-    totals.update(T0, 3600.0, factor())
-    totals.update(T0 + timedelta(seconds=5), 3600.0, factor())
+    totals.update(T0, 3600.0, None, factor())
+    totals.update(T0 + timedelta(seconds=5), 3600.0, None, factor())
     assert saved_wh() == 5.0
     for step in range(2, 13):
-        totals.update(T0 + timedelta(seconds=5 * step), 3600.0, factor())
+        totals.update(T0 + timedelta(seconds=5 * step), 3600.0, None, factor())
     # 55 s after the first write: not yet
     assert saved_wh() == 5.0
-    totals.update(T0 + timedelta(seconds=65), 3600.0, factor())
+    totals.update(T0 + timedelta(seconds=65), 3600.0, None, factor())
     assert saved_wh() == 65.0
 
 
@@ -253,12 +259,12 @@ def test_a_corrupt_state_file_is_logged_once_and_ignored(
     caplog.set_level(logging.WARNING, logger=LOG.name)
     (tmp_path / "jupyterlab-hpc-emissions-4242.json").write_text(content)
     totals = account(tmp_path)
-    section = totals.update(T0, 100.0, factor())
+    section = totals.update(T0, 100.0, None, factor())
     assert section["energy_wh"] == 0.0
     assert len(caplog.records) == 1
     assert "counting from zero" in caplog.records[0].getMessage()
     # The next save replaces the bad file with a sound one
-    totals.update(T0 + HOUR, 100.0, factor())
+    totals.update(T0 + HOUR, 100.0, None, factor())
     totals.save()
     assert account(tmp_path).energy_wh == 100.0
 
@@ -280,7 +286,7 @@ def test_an_unwritable_state_directory_is_logged_once(
     blocker.write_text("")
     totals = account(blocker)
     for hours in range(4):
-        totals.update(T0 + hours * HOUR, 100.0, factor())
+        totals.update(T0 + hours * HOUR, 100.0, None, factor())
     # (Root ignores permissions, so a file stands where the directory should be.)
     saves = [r.levelno for r in caplog.records if "could not save" in r.getMessage()]
     assert saves == [logging.WARNING, logging.DEBUG, logging.DEBUG]

@@ -105,7 +105,7 @@ def test_a_sound_state_file_is_continued(tmp_path: Path) -> None:
     (tmp_path / STATE_NAME).write_bytes(state())
     totals = account(tmp_path)
     assert (totals.energy_wh, totals.restarted_reason) == (12.5, None)
-    assert "restarted_reason" not in totals.update(T0, 100.0, reading())
+    assert "restarted_reason" not in totals.update(T0, 100.0, None, reading())
 
 
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS), ids=list(CORRUPTIONS))
@@ -126,8 +126,8 @@ def test_a_corrupt_state_file_is_set_aside_and_counting_restarts(
     assert str(aside) in warning.getMessage()
     assert "counting from zero" in warning.getMessage()
     # and the emissions section is marked as a fresh account
-    totals.update(T0, 100.0, reading())
-    section = totals.update(T0 + HOUR, 100.0, reading())
+    totals.update(T0, 100.0, None, reading())
+    section = totals.update(T0 + HOUR, 100.0, None, reading())
     assert section["energy_wh"] == 100.0
     assert section["restarted_reason"] == totals.restarted_reason
     assert totals.restarted_reason in section["reason"]

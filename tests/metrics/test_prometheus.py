@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from jupyterlab_hpc.slurm.users import server_user
@@ -61,3 +62,27 @@ async def test_a_stopped_extension_leaves_nothing_behind(hpc_app: Any, jp_fetch:
     assert hpc_app._unregister_prometheus is not None
     hpc_app._unregister_prometheus()
     assert not any(name.startswith("jupyterlab_hpc_") for name in await scrape(jp_fetch))
+
+
+async def test_the_energy_is_split_into_cpu_and_gpu_counters(hpc_app: Any, jp_fetch: Any) -> None:
+    """The fake GPUs draw power and the fake RAPL counters stand still: the GPU counter grows,
+    and at every scrape the two parts add up to the total."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        families = await scrape(jp_fetch)
+        gpu = families.get("jupyterlab_hpc_gpu_energy_joules")
+        if gpu is not None and gpu.samples[0].value > 0:
+            break
+        assert time.monotonic() < deadline, sorted(families)
+        await asyncio.sleep(0.05)
+    cpu = families["jupyterlab_hpc_cpu_energy_joules"]
+    total = families["jupyterlab_hpc_energy_joules"]
+    assert (cpu.type, gpu.type) == ("counter", "counter")
+    assert [gpu.samples[0].name, cpu.samples[0].name] == [
+        "jupyterlab_hpc_gpu_energy_joules_total",
+        "jupyterlab_hpc_cpu_energy_joules_total",
+    ]
+    assert gpu.samples[0].labels == {"slurm_job": "", "user": server_user()}
+    # Each part is rounded to a microwatt-hour in the section (3.6 mJ).
+    parts = cpu.samples[0].value + gpu.samples[0].value
+    assert parts == pytest.approx(total.samples[0].value, abs=0.01)
