@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import psutil
@@ -92,15 +93,23 @@ class ProcessTree:
     # time.monotonic() when the walk was taken: the interval of a rate between two walks.
     taken_at: float
 
-    def subtree(self, pid: int) -> list[int]:
-        """The readable processes of the tree under `pid`, itself included."""
+    @cached_property
+    def _children(self) -> dict[int, list[int]]:
         children: dict[int, list[int]] = {}
         for child, use in self.processes.items():
             if use.parent is not None:
                 children.setdefault(use.parent, []).append(child)
-        found, pending = [], [pid]
+        return children
+
+    def subtree(self, pid: int) -> list[int]:
+        """The readable processes of the tree under `pid`, itself included."""
+        children = self._children
+        found, pending, seen = [], [pid], set()
         while pending:
             current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
             if current in self.processes:
                 found.append(current)
             pending.extend(children.get(current, ()))

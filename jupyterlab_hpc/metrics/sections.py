@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..cpu.reader import cpu_unavailable
+from ..kernels.usage import kernels_unavailable
 from ..memory.reader import memory_unavailable
 from ..power.cpu import cpu_power_unavailable
 from ..power.gpu import gpu_unavailable
@@ -35,4 +36,5 @@ UNAVAILABLE: dict[str, Callable[[str], dict[str, Any]]] = {
     "cpu_power": cpu_power_unavailable,
     "gpu_power": gpu_unavailable,
     "emissions": emissions_unavailable,
+    "kernels": kernels_unavailable,
 }

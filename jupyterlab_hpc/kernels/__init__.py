@@ -1,0 +1,1 @@
+"""Each kernel's memory and CPU, from the server's process tree."""
