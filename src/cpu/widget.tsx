@@ -95,6 +95,7 @@ namespace Private {
   ): string {
     switch (reading.limit_source) {
       case 'cgroup-v2':
+      case 'cgroup-v1':
         return trans.__(
           "Limit: the job's CPU cgroup (%1).",
           reading.limit_detail ?? ''

@@ -72,6 +72,18 @@ describe('CpuMeter', () => {
     expect(warned()).toBe(false);
   });
 
+  it('names a cgroup v1 limit as the cgroup it came from', async () => {
+    await show({
+      limit_source: 'cgroup-v1',
+      limit_detail: '/sys/fs/cgroup/cpuset/slurm/uid_1000/job_7/cpuset.cpus'
+    });
+
+    expect(meter.node.title).toContain(
+      "the job's CPU cgroup (/sys/fs/cgroup/cpuset/slurm/uid_1000/job_7/cpuset.cpus)"
+    );
+    expect(meter.node.title).not.toContain('No CPU limit is known');
+  });
+
   it('shows a dash for the used cores before the second sample', async () => {
     await show({ used_cores: null });
 
