@@ -151,6 +151,14 @@ export interface IHistorySample {
   cpu_watts: number | null;
   gpu_watts: number | null;
   co2_g: number | null;
+  /** Absent from servers older than the CPU and GPU series. */
+  memory_limit_bytes?: number | null;
+  cpu_used_cores?: number | null;
+  cpu_limit_cores?: number | null;
+  /** The mean utilisation of the job's GPUs. */
+  gpu_utilization_percent?: number | null;
+  /** Memory in use on the job's GPUs, summed. */
+  gpu_memory_used_bytes?: number | null;
 }
 
 /** `GET metrics/history`. */

@@ -1,6 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { formatCores, formatCpuUsage } from '../cpu/format';
+import { formatBytes, formatUsage, unitExponent } from '../memory/format';
 import {
   formatClock,
   formatDay,
@@ -12,9 +14,10 @@ import {
 import {
   hasSeries,
   IHistoryPoint,
-  latestValue,
+  LIMITS,
   SERIES,
-  SeriesKey
+  SeriesKey,
+  ValueKey
 } from './model';
 import {
   areaPath,
@@ -29,14 +32,37 @@ import {
   timeTicks
 } from './scales';
 
-/** Room around the plot for the axes' labels, in pixels. */
-export const MARGIN = { top: 20, right: 56, bottom: 24, left: 52 };
+/** Room around the plots for the axes' labels, in pixels. */
+export const MARGIN = { top: 24, right: 48, bottom: 24, left: 52 };
+
+/** The room between two stacked plots, for the lower one's title. */
+export const FACET_GAP = 32;
+
+/** The least height of one plot: a chart this small scrolls instead. */
+export const MIN_FACET_HEIGHT = 56;
 
 /** The size drawn before the container has been measured (and in tests). */
 export const DEFAULT_SIZE: HistoryChart.ISize = { width: 640, height: 320 };
 
 /** The shortest time span drawn, so that the first samples fill in from the left. */
 export const MIN_SPAN = 5 * 60 * 1000;
+
+/** One plot of the stack: the series that share a unit. */
+export type FacetKey =
+  'power' | 'co2' | 'cores' | 'memory' | 'gpuUtil' | 'gpuMemory';
+
+/** The plots, top to bottom, and the series each one draws. */
+export const FACETS: readonly {
+  readonly key: FacetKey;
+  readonly series: readonly SeriesKey[];
+}[] = [
+  { key: 'power', series: ['cpu', 'gpu'] },
+  { key: 'co2', series: ['co2'] },
+  { key: 'cores', series: ['cores'] },
+  { key: 'memory', series: ['memory'] },
+  { key: 'gpuUtil', series: ['gpuUtil'] },
+  { key: 'gpuMemory', series: ['gpuMemory'] }
+];
 
 /** The series' name, as the legend and the summary read it. */
 export function seriesLabel(key: SeriesKey, trans: TranslationBundle): string {
@@ -47,31 +73,79 @@ export function seriesLabel(key: SeriesKey, trans: TranslationBundle): string {
       return trans.__('GPU power');
     case 'co2':
       return trans.__('CO2 emitted');
+    case 'cores':
+      return trans.__('CPU cores');
+    case 'memory':
+      return trans.__('Memory');
+    case 'gpuUtil':
+      return trans.__('GPU utilisation');
+    case 'gpuMemory':
+      return trans.__('GPU memory');
   }
 }
 
-/** The latest value of a series in its unit, such as "45 W" or "12.3 g". */
-export function formatValue(key: SeriesKey, value: number): string {
-  return key === 'co2' ? formatGrams(value) : formatWatts(value);
+/**
+ * The latest value of a series in its unit, against its limit where it has
+ * one: "45 W", "12.3 g", "3.2 / 8 cores", "1.2 / 5.0 GB", "55%".
+ */
+export function formatValue(
+  key: SeriesKey,
+  point: IHistoryPoint,
+  trans: TranslationBundle
+): string {
+  const value = point[key]!;
+  switch (key) {
+    case 'co2':
+      return formatGrams(value);
+    case 'cores':
+      return trans.__('%1 cores', formatCpuUsage(value, point.coresLimit));
+    case 'memory':
+      return formatUsage(value, point.memoryLimit);
+    case 'gpuUtil':
+      return `${Math.round(value)}%`;
+    case 'gpuMemory':
+      return formatBytes(value);
+    default:
+      return formatWatts(value);
+  }
+}
+
+/** The last point that has a value of `key`, or null when none has. */
+export function latestPoint(
+  points: readonly IHistoryPoint[],
+  key: ValueKey
+): IHistoryPoint | null {
+  for (let i = points.length - 1; i >= 0; i--) {
+    if (points[i][key] !== null) {
+      return points[i];
+    }
+  }
+  return null;
 }
 
 /** The chart in words, for screen readers: what it covers and its latest values. */
 export function describeHistory(
   points: readonly IHistoryPoint[],
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  shown: readonly SeriesKey[] = SERIES
 ): string {
   if (!points.length) {
-    return trans.__('Power and CO2 history: no samples yet.');
+    return trans.__('Usage history: no samples yet.');
   }
   const first = points[0].time;
-  const latest = SERIES.map(key => [key, latestValue(points, key)] as const)
-    .filter(([, value]) => value !== null)
-    .map(([key, value]) =>
-      trans.__('%1 %2', seriesLabel(key, trans), formatValue(key, value!))
+  const latest = shown
+    .map(key => [key, latestPoint(points, key)] as const)
+    .filter(([, point]) => point !== null)
+    .map(([key, point]) =>
+      trans.__(
+        '%1 %2',
+        seriesLabel(key, trans),
+        formatValue(key, point!, trans)
+      )
     );
   const head = trans._n(
-    'Power and CO2 history, %1 sample since %2.',
-    'Power and CO2 history, %1 samples since %2.',
+    'Usage history, %1 sample since %2.',
+    'Usage history, %1 samples since %2.',
     points.length,
     formatSince(first, points[points.length - 1].time)
   );
@@ -80,12 +154,27 @@ export function describeHistory(
     : head;
 }
 
+/** The top and bottom of each of `count` plots stacked in a chart `height` high. */
+export function facetLayout(
+  height: number,
+  count: number
+): { top: number; bottom: number }[] {
+  const room = height - MARGIN.top - MARGIN.bottom - (count - 1) * FACET_GAP;
+  const each = Math.max(MIN_FACET_HEIGHT, room / count);
+  return Array.from({ length: count }, (_, i) => {
+    const top = MARGIN.top + i * (each + FACET_GAP);
+    return { top, bottom: top + each };
+  });
+}
+
 /**
- * The chart: time across; CPU and GPU watts on the left axis; cumulative CO2
- * on the right one. Colours come from the theme through `style/history.css`.
+ * The chart: one plot per unit (watts, grams of CO2, cores, bytes, percent),
+ * stacked and sharing the time axis, for the series shown that have
+ * readings. Colours come from the theme through `style/history.css`.
  */
 export function HistoryChart(props: HistoryChart.IProps): JSX.Element {
   const { points, trans } = props;
+  const shown = props.shown ?? SERIES;
   if (!points.length) {
     return (
       <div className="jp-hpc-History-empty">
@@ -93,59 +182,76 @@ export function HistoryChart(props: HistoryChart.IProps): JSX.Element {
       </div>
     );
   }
-  const present = SERIES.filter(key => hasSeries(points, key));
-  if (!present.length) {
+  const drawn = shown.filter(key => hasSeries(points, key));
+  const facets = FACETS.map(facet => ({
+    key: facet.key,
+    series: facet.series.filter(key => drawn.includes(key))
+  })).filter(facet => facet.series.length);
+  if (!facets.length) {
     return (
       <div className="jp-hpc-History-empty">
-        {trans.__(
-          'No power or CO2 readings: this server cannot measure them here.'
-        )}
+        {shown.length
+          ? trans.__(
+              'None of the series shown has readings here: choose another one above.'
+            )
+          : trans.__('No series shown: choose one above.')}
       </div>
     );
   }
   const width = Math.max(props.width, MARGIN.left + MARGIN.right + 40);
-  const height = Math.max(props.height, MARGIN.top + MARGIN.bottom + 40);
+  const frames = facetLayout(props.height, facets.length);
+  const height = Math.max(
+    props.height,
+    frames[frames.length - 1].bottom + MARGIN.bottom
+  );
   const left = MARGIN.left;
   const right = width - MARGIN.right;
   const top = MARGIN.top;
-  const bottom = height - MARGIN.bottom;
+  const bottom = frames[frames.length - 1].bottom;
 
   const start = points[0].time;
   const end = Math.max(points[points.length - 1].time, start + MIN_SPAN);
   const x = linearScale([start, end], [left, right]);
   const times = timeTicks(start, end);
   const byDay = times.length > 1 && times[1] - times[0] >= DAY;
-
   const maxGap = gapThreshold(points);
-  const watts = present.filter(key => key !== 'co2');
-  const power = watts.length ? Private.axis(points, watts, bottom, top) : null;
-  const co2 = present.includes('co2')
-    ? Private.axis(points, ['co2'], bottom, top)
-    : null;
-  // The grid follows the watts, or the CO2 when no power is known.
-  const grid = (power ?? co2)!;
 
   return (
     <svg
       className="jp-hpc-History-chart"
       role="img"
-      aria-label={describeHistory(points, trans)}
+      aria-label={describeHistory(points, trans, drawn)}
       tabIndex={0}
       width={width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
     >
-      <g className="jp-hpc-History-grid" aria-hidden="true">
-        {grid.ticks.map(tick => (
+      <g className="jp-hpc-History-grid jp-mod-time" aria-hidden="true">
+        {times.map(time => (
           <line
-            key={tick}
-            x1={left}
-            x2={right}
-            y1={px(grid.y(tick))}
-            y2={px(grid.y(tick))}
+            key={time}
+            x1={px(x(time))}
+            x2={px(x(time))}
+            y1={top}
+            y2={bottom}
           />
         ))}
       </g>
+      {facets.map((facet, i) => (
+        <Private.Facet
+          key={facet.key}
+          facet={facet.key}
+          series={facet.series}
+          points={points}
+          x={x}
+          left={left}
+          right={right}
+          top={frames[i].top}
+          bottom={frames[i].bottom}
+          maxGap={maxGap}
+          trans={trans}
+        />
+      ))}
       <g className="jp-hpc-History-axis jp-mod-bottom" aria-hidden="true">
         <line x1={left} x2={right} y1={bottom} y2={bottom} />
         {times.map(time => (
@@ -157,36 +263,6 @@ export function HistoryChart(props: HistoryChart.IProps): JSX.Element {
           </g>
         ))}
       </g>
-      {power && (
-        <Private.YAxis axis={power} x={left - 6} top={top} side="left" />
-      )}
-      {co2 && (
-        <Private.YAxis
-          axis={co2}
-          x={right + 6}
-          top={top}
-          side="right"
-          unit={trans.__('%1 CO2', co2.unit)}
-        />
-      )}
-      {co2 && (
-        <path
-          className="jp-hpc-History-area jp-hpc-History-area-co2 jp-mod-co2"
-          d={areaPath(runs(points, 'co2', maxGap), 'co2', x, co2.value, bottom)}
-        />
-      )}
-      {present.map(key => {
-        const axis = key === 'co2' ? co2 : power;
-        return (
-          axis && (
-            <path
-              key={key}
-              className={`jp-hpc-History-line jp-hpc-History-line-${key} jp-mod-${key}`}
-              d={linePath(runs(points, key, maxGap), key, x, axis.value)}
-            />
-          )
-        );
-      })}
     </svg>
   );
 }
@@ -203,6 +279,8 @@ export namespace HistoryChart {
   export interface IProps extends ISize {
     /** The points to draw, oldest first. */
     points: readonly IHistoryPoint[];
+    /** The series the user shows (default: every one). */
+    shown?: readonly SeriesKey[];
     /** The translation bundle of the extension. */
     trans: TranslationBundle;
   }
@@ -238,36 +316,75 @@ export function ResponsiveHistoryChart(
     return () => observer.disconnect();
   }, []);
   const measured = size !== null && size.width > 0 && size.height > 0;
+  // Each plot keeps a readable height: more plots make the panel scroll.
+  const facets = FACETS.filter(facet =>
+    facet.series.some(
+      key =>
+        (props.shown ?? SERIES).includes(key) && hasSeries(props.points, key)
+    )
+  ).length;
+  const minHeight =
+    MARGIN.top +
+    MARGIN.bottom +
+    facets * MIN_FACET_HEIGHT +
+    Math.max(0, facets - 1) * FACET_GAP;
   return (
-    <div ref={ref} className="jp-hpc-History-plot">
+    <div ref={ref} className="jp-hpc-History-plot" style={{ minHeight }}>
       <HistoryChart {...props} {...(measured ? size : DEFAULT_SIZE)} />
     </div>
   );
 }
 
 namespace Private {
+  /** Binary units, as the memory meter writes them. */
+  const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
   /** A vertical axis: round ticks in its unit, and where values go. */
   export interface IAxis extends ITicks {
-    /** "W", "kW", "g" or "kg". */
+    /** "W", "kW", "g", "kg", "cores", "GB", "%"... */
     unit: string;
     /** The pixel height of a tick, in the axis unit. */
     y: (tick: number) => number;
-    /** The pixel height of a value, in watts or grams. */
+    /** The pixel height of a value, in the series' own unit. */
     value: (value: number) => number;
   }
 
+  /** The plot title, its unit in parentheses: "CPU (cores)". */
+  export function title(
+    facet: FacetKey,
+    unit: string,
+    trans: TranslationBundle
+  ): string {
+    switch (facet) {
+      case 'power':
+        return trans.__('Power (%1)', unit);
+      case 'co2':
+        return trans.__('CO2 (%1)', unit);
+      case 'cores':
+        return trans.__('CPU (%1)', unit);
+      case 'memory':
+        return trans.__('Memory (%1)', unit);
+      case 'gpuUtil':
+        return trans.__('GPU utilisation (%1)', unit);
+      case 'gpuMemory':
+        return trans.__('GPU memory (%1)', unit);
+    }
+  }
+
   /**
-   * The axis of the series `keys`: watts from zero, since power is read
-   * against nothing; CO2, a counter that only grows, over its range in the
-   * window, so that its growth shows.
+   * The axis of one plot: power, cores and bytes from zero, since they are
+   * read against nothing, up to the limit where there is one; CO2, a counter
+   * that only grows, over its range in the window, so that its growth shows;
+   * utilisation from 0 to 100 %.
    */
   export function axis(
+    facet: FacetKey,
     points: readonly IHistoryPoint[],
-    keys: SeriesKey[],
+    keys: readonly ValueKey[],
     bottom: number,
-    top: number
+    top: number,
+    trans: TranslationBundle
   ): IAxis {
-    const isCo2 = keys[0] === 'co2';
     let low = Infinity;
     let high = -Infinity;
     for (const point of points) {
@@ -279,39 +396,138 @@ namespace Private {
         }
       }
     }
-    const [unit, factor] = isCo2
-      ? high >= 1000
-        ? ['kg', 1000]
-        : ['g', 1]
-      : high >= 10000
-        ? ['kW', 1000]
-        : ['W', 1];
+    let unit: string;
+    let factor = 1;
+    switch (facet) {
+      case 'co2':
+        [unit, factor] = high >= 1000 ? ['kg', 1000] : ['g', 1];
+        break;
+      case 'power':
+        [unit, factor] = high >= 10000 ? ['kW', 1000] : ['W', 1];
+        break;
+      case 'cores':
+        unit = trans.__('cores');
+        break;
+      case 'gpuUtil':
+        unit = '%';
+        high = Math.max(high, 100);
+        break;
+      default: {
+        const exponent = unitExponent(high);
+        factor = 1024 ** exponent;
+        unit = BYTE_UNITS[exponent];
+      }
+    }
+    const count = Math.max(2, Math.min(5, Math.floor((bottom - top) / 24)));
     const ticks = niceTicks(
-      isCo2 ? Math.max(0, low / factor) : 0,
-      Math.max(0, high / factor)
+      facet === 'co2' ? Math.max(0, low / factor) : 0,
+      Math.max(0, high / factor),
+      count
     );
     const y = linearScale([ticks.min, ticks.max], [bottom, top]);
     return { ...ticks, unit, y, value: value => y(value / factor) };
   }
 
-  /** The labels of a vertical axis, its unit on top. */
-  export function YAxis(props: {
-    axis: IAxis;
-    x: number;
+  /** The properties of one plot of the stack. */
+  export interface IFacetProps {
+    facet: FacetKey;
+    series: readonly SeriesKey[];
+    points: readonly IHistoryPoint[];
+    x: (time: number) => number;
+    left: number;
+    right: number;
     top: number;
-    side: 'left' | 'right';
-    unit?: string;
-  }): JSX.Element {
-    const { axis, x, top, side } = props;
+    bottom: number;
+    maxGap: number;
+    trans: TranslationBundle;
+  }
+
+  /** One plot: its title and unit, its grid, its lines and their limits, named after their last point. */
+  export function Facet(props: IFacetProps): JSX.Element {
+    const { facet, series, points, x, left, right, top, bottom, maxGap } =
+      props;
+    const trans = props.trans;
+    const limits = series
+      .map(key => [key, LIMITS[key]] as const)
+      .filter(
+        (entry): entry is readonly [SeriesKey, ValueKey] =>
+          entry[1] !== undefined && hasSeries(points, entry[1])
+      );
+    const axis = Private.axis(
+      facet,
+      points,
+      [...series, ...limits.map(([, limit]) => limit)],
+      bottom,
+      top,
+      trans
+    );
     return (
-      <g className={`jp-hpc-History-axis jp-mod-${side}`} aria-hidden="true">
-        <text className="jp-hpc-History-unit" x={x} y={top - 8}>
-          {props.unit ?? axis.unit}
-        </text>
-        {axis.ticks.map(tick => (
-          <text key={tick} x={x} y={px(axis.y(tick))} dy="0.32em">
-            {formatTick(tick, axis.step)}
+      <g className={`jp-hpc-History-facet jp-mod-${facet}`}>
+        <g className="jp-hpc-History-grid" aria-hidden="true">
+          {axis.ticks.map(tick => (
+            <line
+              key={tick}
+              x1={left}
+              x2={right}
+              y1={px(axis.y(tick))}
+              y2={px(axis.y(tick))}
+            />
+          ))}
+        </g>
+        <g className="jp-hpc-History-axis jp-mod-left" aria-hidden="true">
+          <text
+            className="jp-hpc-History-unit"
+            x={left - MARGIN.left + 4}
+            y={top - 12}
+          >
+            {title(facet, axis.unit, trans)}
           </text>
+          {axis.ticks.map(tick => (
+            <text key={tick} x={left - 6} y={px(axis.y(tick))} dy="0.32em">
+              {formatTick(tick, axis.step)}
+            </text>
+          ))}
+        </g>
+        {series.includes('co2') && (
+          <path
+            className="jp-hpc-History-area jp-hpc-History-area-co2 jp-mod-co2"
+            d={areaPath(
+              runs(points, 'co2', maxGap),
+              'co2',
+              x,
+              axis.value,
+              bottom
+            )}
+          />
+        )}
+        {limits.map(([key, limit]) => {
+          const latest = latestPoint(points, limit)!;
+          return (
+            <g key={limit} className="jp-hpc-History-limits">
+              <path
+                className={`jp-hpc-History-limit jp-hpc-History-limit-${key} jp-mod-${key}`}
+                d={linePath(runs(points, limit, maxGap), limit, x, axis.value)}
+              />
+              <text
+                className="jp-hpc-History-limitLabel"
+                x={px(x(latest.time) + 4)}
+                y={px(axis.value(latest[limit]!))}
+                dy="0.32em"
+                aria-hidden="true"
+              >
+                {key === 'cores'
+                  ? trans.__('limit %1', formatCores(latest[limit]!))
+                  : trans.__('limit')}
+              </text>
+            </g>
+          );
+        })}
+        {series.map(key => (
+          <path
+            key={key}
+            className={`jp-hpc-History-line jp-hpc-History-line-${key} jp-mod-${key}`}
+            d={linePath(runs(points, key, maxGap), key, x, axis.value)}
+          />
         ))}
       </g>
     );

@@ -7,11 +7,33 @@ import { IMetricsModel } from '../metrics/tokens';
 /** The most points kept: about 14 hours of the server's 5 s samples. */
 export const MAX_POINTS = 10000;
 
-/** A series of the history: CPU watts, GPU watts, cumulative grams of CO2. */
-export type SeriesKey = 'cpu' | 'gpu' | 'co2';
+/**
+ * A series of the history the user can show: CPU and GPU watts, cumulative
+ * grams of CO2, cores busy, memory in use, the GPUs' mean utilisation and
+ * their memory in use.
+ */
+export type SeriesKey =
+  'cpu' | 'gpu' | 'co2' | 'cores' | 'memory' | 'gpuUtil' | 'gpuMemory';
 
 /** Every series, in the order they are listed. */
-export const SERIES: readonly SeriesKey[] = ['cpu', 'gpu', 'co2'];
+export const SERIES: readonly SeriesKey[] = [
+  'cpu',
+  'gpu',
+  'co2',
+  'cores',
+  'memory',
+  'gpuUtil',
+  'gpuMemory'
+];
+
+/** A value of a point: a series, or the limit a series is drawn against. */
+export type ValueKey = SeriesKey | 'coresLimit' | 'memoryLimit';
+
+/** The limit each series is drawn against, where it has one. */
+export const LIMITS: { readonly [key in SeriesKey]?: ValueKey } = {
+  cores: 'coresLimit',
+  memory: 'memoryLimit'
+};
 
 /** One point of the history; null where the server measured nothing. */
 export interface IHistoryPoint {
@@ -23,6 +45,18 @@ export interface IHistoryPoint {
   readonly gpu: number | null;
   /** Grams of CO2-equivalent emitted since the server started counting. */
   readonly co2: number | null;
+  /** Cores busy on average since the previous sample. */
+  readonly cores: number | null;
+  /** The cores the job may use. */
+  readonly coresLimit: number | null;
+  /** Memory in use, in bytes. */
+  readonly memory: number | null;
+  /** The memory limit, in bytes. */
+  readonly memoryLimit: number | null;
+  /** The mean utilisation of the job's GPUs, in percent. */
+  readonly gpuUtil: number | null;
+  /** Memory in use on the job's GPUs, summed, in bytes. */
+  readonly gpuMemory: number | null;
 }
 
 /**
@@ -64,6 +98,27 @@ export class HistoryModel extends VDomModel {
   /** The most points kept; older ones are dropped first. */
   get maxPoints(): number {
     return this._maxPoints;
+  }
+
+  /**
+   * Why the server does not measure the section of `key`, from its latest
+   * snapshot, or null when it does not say.
+   */
+  reason(key: SeriesKey): string | null {
+    const metrics = this._metrics.metrics;
+    if (!metrics) {
+      return null;
+    }
+    const section = {
+      cpu: metrics.cpu_power,
+      gpu: metrics.gpu_power,
+      co2: metrics.emissions,
+      cores: metrics.cpu,
+      memory: metrics.memory,
+      gpuUtil: metrics.gpu_power,
+      gpuMemory: metrics.gpu_power
+    }[key];
+    return section && !section.available ? section.reason || null : null;
   }
 
   /**
@@ -162,7 +217,7 @@ export namespace HistoryModel {
 /** Whether any point has a value of `key`: a series without one is not shown. */
 export function hasSeries(
   points: readonly IHistoryPoint[],
-  key: SeriesKey
+  key: ValueKey
 ): boolean {
   return points.some(point => point[key] !== null);
 }
@@ -170,7 +225,7 @@ export function hasSeries(
 /** The last value of `key`, or null when there is none. */
 export function latestValue(
   points: readonly IHistoryPoint[],
-  key: SeriesKey
+  key: ValueKey
 ): number | null {
   for (let i = points.length - 1; i >= 0; i--) {
     const value = points[i][key];
@@ -188,19 +243,43 @@ namespace Private {
       time: Date.parse(sample.time),
       cpu: finite(sample.cpu_watts),
       gpu: finite(sample.gpu_watts),
-      co2: finite(sample.co2_g)
+      co2: finite(sample.co2_g),
+      cores: finite(sample.cpu_used_cores),
+      coresLimit: finite(sample.cpu_limit_cores),
+      memory: finite(sample.memory_used_bytes),
+      memoryLimit: finite(sample.memory_limit_bytes),
+      gpuUtil: finite(sample.gpu_utilization_percent),
+      gpuMemory: finite(sample.gpu_memory_used_bytes)
     };
   }
 
   /** A point from a snapshot of `GET metrics`, as the server samples it. */
   export function fromMetrics(metrics: IMetrics): IHistoryPoint {
-    const { cpu_power, gpu_power, emissions } = metrics;
+    const { cpu_power, gpu_power, emissions, memory, cpu } = metrics;
+    // The job's GPUs as the server's history keeps them: the mean
+    // utilisation, the memory summed (see the sampler's _gpu_use).
+    const devices = gpu_power.available ? (gpu_power.devices ?? []) : [];
+    const utilisation = numbers(devices.map(d => d.utilization_percent));
+    const gpuMemory = numbers(devices.map(d => d.memory_used_bytes));
     return {
       time: Date.parse(metrics.time),
       cpu: cpu_power.available ? finite(cpu_power.watts) : null,
       gpu: gpu_power.available ? finite(gpu_power.watts) : null,
-      co2: emissions.available ? finite(emissions.co2_g) : null
+      co2: emissions.available ? finite(emissions.co2_g) : null,
+      cores: cpu?.available ? finite(cpu.used_cores) : null,
+      coresLimit: cpu?.available ? finite(cpu.limit_cores) : null,
+      memory: memory.available ? finite(memory.used_bytes) : null,
+      memoryLimit: memory.available ? finite(memory.limit_bytes) : null,
+      gpuUtil: utilisation.length
+        ? utilisation.reduce((a, b) => a + b, 0) / utilisation.length
+        : null,
+      gpuMemory: gpuMemory.length ? gpuMemory.reduce((a, b) => a + b, 0) : null
     };
+  }
+
+  /** The values that are numbers the chart can draw. */
+  export function numbers(values: (number | null | undefined)[]): number[] {
+    return values.filter((value): value is number => finite(value) !== null);
   }
 
   /** The value when it is a number the chart can draw, else null. */

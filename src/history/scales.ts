@@ -1,5 +1,5 @@
 /** The geometry of the history chart: scales, ticks and SVG paths. */
-import { IHistoryPoint, SeriesKey } from './model';
+import { IHistoryPoint, ValueKey } from './model';
 
 /** A linear map from a domain of values to a range of pixels. */
 export function linearScale(
@@ -78,7 +78,7 @@ export function gapThreshold(points: readonly IHistoryPoint[]): number {
 /** The runs of consecutive points that have a value of `key`. */
 export function runs(
   points: readonly IHistoryPoint[],
-  key: SeriesKey,
+  key: ValueKey,
   maxGap = gapThreshold(points)
 ): IHistoryPoint[][] {
   const result: IHistoryPoint[][] = [];
@@ -106,7 +106,7 @@ export function runs(
 /** An SVG path through the runs, one subpath each, so that gaps stay blank. */
 export function linePath(
   series: IHistoryPoint[][],
-  key: SeriesKey,
+  key: ValueKey,
   x: (time: number) => number,
   y: (value: number) => number
 ): string {
@@ -124,7 +124,7 @@ export function linePath(
 /** An SVG path filling under each run down to `base`. */
 export function areaPath(
   series: IHistoryPoint[][],
-  key: SeriesKey,
+  key: ValueKey,
   x: (time: number) => number,
   y: (value: number) => number,
   base: number

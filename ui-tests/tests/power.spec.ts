@@ -88,32 +88,4 @@ test.describe('power and CO2 meters', () => {
       path: path.join(IMAGES, 'meters-top-bar.png')
     });
   });
-
-  test('open the power and CO2 history from a meter', async ({ page }) => {
-    const cpu = page.locator(`${STATUS_BAR} .jp-hpc-CpuPowerMeter`);
-    await expect(cpu).toHaveText(/^CPU4[4-6] \/ 120 W$/, { timeout: 20000 });
-    // Let a few samples accumulate so the chart has lines.
-    await page.waitForTimeout(3000);
-
-    await cpu.focus();
-    await page.keyboard.press('Enter');
-
-    const chart = page.locator('.jp-hpc-History-chart');
-    await expect(chart).toBeVisible();
-    await expect(chart.locator('.jp-hpc-History-line.jp-mod-cpu')).toHaveCount(1);
-    await expect(chart.locator('.jp-hpc-History-line.jp-mod-gpu')).toHaveCount(1);
-    await expect(chart.locator('.jp-hpc-History-line.jp-mod-co2')).toHaveCount(1);
-    await expect(page.locator('.jp-hpc-History-gpu')).toContainText('514');
-    const d = await chart
-      .locator('.jp-hpc-History-line.jp-mod-cpu')
-      .getAttribute('d');
-    // A line through several points, not a single dot.
-    expect((d ?? '').split(/[ML]/).filter(s => s.trim()).length).toBeGreaterThan(2);
-    const panel = page.locator('.jp-hpc-History');
-    await panel.screenshot({ path: path.join(IMAGES, 'history.png') });
-
-    await page.theme.setDarkTheme();
-    await expect(chart).toBeVisible();
-    await panel.screenshot({ path: path.join(IMAGES, 'history-dark.png') });
-  });
 });

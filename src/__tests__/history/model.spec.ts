@@ -69,8 +69,15 @@ describe('HistoryModel', () => {
       time: Date.parse(golden[0].time),
       cpu: golden[0].cpu_watts,
       gpu: golden[0].gpu_watts,
-      co2: golden[0].co2_g
+      co2: golden[0].co2_g,
+      cores: null,
+      coresLimit: 8,
+      memory: golden[0].memory_used_bytes,
+      memoryLimit: golden[0].memory_limit_bytes,
+      gpuUtil: 55,
+      gpuMemory: golden[0].gpu_memory_used_bytes
     });
+    expect(model.points[1]).toMatchObject({ cores: 3.2, gpuUtil: 61.5 });
 
     await poll(snapshot('2026-11-23T09:00:10.000Z', 50, 400.5, 12.4));
 
@@ -79,7 +86,14 @@ describe('HistoryModel', () => {
       time: Date.parse('2026-11-23T09:00:10.000Z'),
       cpu: 50,
       gpu: 400.5,
-      co2: 12.4
+      co2: 12.4,
+      cores: 3.2,
+      coresLimit: 8,
+      memory: 1288490188,
+      memoryLimit: 5368709120,
+      // GPUs 1 and 2 of the golden snapshot: 97 % and 12 % busy.
+      gpuUtil: 54.5,
+      gpuMemory: 64208502784 + 2147483648
     });
     expect(history).toHaveBeenCalledTimes(1);
     expect(client.metricsCalls).toBe(1);
@@ -139,6 +153,50 @@ describe('HistoryModel', () => {
     await poll(answer);
 
     expect(model.points[0]).toMatchObject({ cpu: 30, gpu: null, co2: null });
+  });
+
+  it('records no use of a section the server could not read, and says why', async () => {
+    model = new HistoryModel({ client, metrics });
+    const answer = snapshot('2026-11-23T10:00:00.000Z', 30, null, 5);
+    answer.gpu_power = {
+      available: false,
+      watts: null,
+      limit_watts: null,
+      devices: [],
+      reason: 'No GPU is visible to this job.'
+    };
+    answer.memory.available = false;
+    // A server older than the CPU section.
+    delete answer.cpu;
+
+    await poll(answer);
+
+    expect(model.points[0]).toMatchObject({
+      cpu: 30,
+      cores: null,
+      coresLimit: null,
+      memory: null,
+      memoryLimit: null,
+      gpuUtil: null,
+      gpuMemory: null
+    });
+    expect(model.reason('gpuUtil')).toBe('No GPU is visible to this job.');
+    expect(model.reason('gpuMemory')).toBe('No GPU is visible to this job.');
+    expect(model.reason('cpu')).toBeNull();
+  });
+
+  it('leaves out a GPU whose utilisation or memory reads nothing', async () => {
+    model = new HistoryModel({ client, metrics });
+    const answer = snapshot('2026-11-23T10:00:00.000Z', 30, 500, 5);
+    answer.gpu_power.devices[1].utilization_percent = null;
+    answer.gpu_power.devices[0].memory_used_bytes = null;
+
+    await poll(answer);
+
+    expect(model.points[0]).toMatchObject({
+      gpuUtil: 97,
+      gpuMemory: 2147483648
+    });
   });
 
   it('keeps at most maxPoints, dropping the oldest', async () => {

@@ -9,6 +9,7 @@ import { IHistory } from '../../api/types';
 import { HistoryModel } from '../../history/model';
 import { HistoryPanel } from '../../history/panel';
 import { CommandIDs, historyPlugin } from '../../history/plugin';
+import { SeriesSelection } from '../../history/selection';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
 import { rendered, waitFor } from '../wait';
@@ -30,6 +31,39 @@ function samples(
   };
 }
 
+/** A history of samples 5 s apart, each `[cores busy, core limit]`, 1 of 4 GiB used. */
+function usage(...values: [number | null, number | null][]): IHistory {
+  return {
+    samples: values.map(([cores, limit], i) => ({
+      time: new Date(Date.UTC(2026, 10, 23, 9, 0, 5 * i)).toISOString(),
+      memory_used_bytes: 1024 ** 3,
+      memory_limit_bytes: 4 * 1024 ** 3,
+      cpu_watts: 40,
+      gpu_watts: null,
+      co2_g: 10 + i,
+      cpu_used_cores: cores,
+      cpu_limit_cores: limit,
+      gpu_utilization_percent: null,
+      gpu_memory_used_bytes: null
+    }))
+  };
+}
+
+/** The toggle of the series `key`. */
+function button(node: HTMLElement, key: string): HTMLButtonElement {
+  return node.querySelector<HTMLButtonElement>(
+    `.jp-hpc-History-toggle.jp-hpc-History-${key}`
+  )!;
+}
+
+/** The titles of the chart's plots, top to bottom. */
+function units(node: HTMLElement): string[] {
+  return Array.from(
+    node.querySelectorAll('.jp-hpc-History-unit'),
+    unit => unit.textContent ?? ''
+  );
+}
+
 /** The text of the element of class `name` under `node`, or null. */
 function text(node: HTMLElement, name: string): string | null {
   return node.querySelector(`.${name}`)?.textContent ?? null;
@@ -42,10 +76,13 @@ describe('HistoryPanel', () => {
   let panel: HistoryPanel;
 
   /** Open a panel on the history `answer` and wait for it to show. */
-  async function open(answer: () => Promise<IHistory>) {
+  async function open(
+    answer: () => Promise<IHistory>,
+    selection?: SeriesSelection
+  ) {
     client.history = answer;
     model = new HistoryModel({ client, metrics });
-    panel = new HistoryPanel({ model, trans });
+    panel = new HistoryPanel({ model, trans, selection });
     Widget.attach(panel, document.body);
     await model.load();
     await rendered(panel);
@@ -64,7 +101,7 @@ describe('HistoryPanel', () => {
   it('is a closable main-area tab that can take the focus', async () => {
     await open(async () => samples([40, 500, 12]));
 
-    expect(panel.title.label).toBe('Power and CO2');
+    expect(panel.title.label).toBe('Usage History');
     expect(panel.title.closable).toBe(true);
     expect(panel.title.icon).toBeTruthy();
     expect(panel.node.tabIndex).toBe(-1);
@@ -89,12 +126,95 @@ describe('HistoryPanel', () => {
     expect(panel.node.querySelectorAll('.jp-hpc-History-line')).toHaveLength(3);
   });
 
-  it('leaves out the GPU where the job has none', async () => {
+  it('shows the GPU series as unavailable, with why, where the job has none', async () => {
     await open(async () => samples([40, null, 12], [41, null, 12.1]));
 
-    expect(panel.node.querySelector('.jp-hpc-History-gpu')).toBeNull();
-    expect(panel.node.querySelector('.jp-mod-gpu')).toBeNull();
+    for (const key of ['gpu', 'gpuUtil', 'gpuMemory']) {
+      const toggle = button(panel.node, key);
+      expect(toggle.getAttribute('aria-disabled')).toBe('true');
+      expect(toggle.getAttribute('aria-pressed')).toBe('false');
+      expect(toggle.title).toContain('unavailable: no GPU of this job');
+      // No flat zero line, and no value.
+      expect(toggle.querySelector('.jp-hpc-History-value')).toBeNull();
+    }
+    // Shown by default, but nothing to draw: no line, no plot of its own.
+    button(panel.node, 'gpu').click();
+    await rendered(panel);
+    expect(
+      panel.node.querySelector('.jp-hpc-History-line.jp-mod-gpu')
+    ).toBeNull();
     expect(text(panel.node, 'jp-hpc-History-cpu')).toBe('CPU power41 W');
+  });
+
+  it("gives the server's reason for a series it cannot measure", async () => {
+    const answer = fakes.metrics();
+    answer.gpu_power = {
+      available: false,
+      watts: null,
+      limit_watts: null,
+      devices: [],
+      reason: 'nvidia-smi was not found.'
+    };
+    client.next = async () => answer;
+    await metrics.refresh();
+    await waitFor(() => {
+      expect(metrics.metrics?.gpu_power.available).toBe(false);
+    });
+    await open(async () => samples([40, null, 12]));
+
+    expect(button(panel.node, 'gpuUtil').title).toBe(
+      'GPU utilisation: unavailable: nvidia-smi was not found.'
+    );
+  });
+
+  it('turns a series on and off with its toggle, each unit in a plot of its own', async () => {
+    const selection = new SeriesSelection();
+    await open(async () => usage([1.5, 8], [3.2, 8]), selection);
+    const cores = button(panel.node, 'cores');
+    expect(cores.tagName).toBe('BUTTON');
+    expect(cores.getAttribute('aria-pressed')).toBe('false');
+    expect(cores.textContent).toBe('CPU cores3.2 / 8 cores');
+    expect(
+      panel.node.querySelector('.jp-hpc-History-line.jp-mod-cores')
+    ).toBeNull();
+
+    cores.click();
+    await waitFor(() => {
+      expect(cores.getAttribute('aria-pressed')).toBe('true');
+      expect(
+        panel.node.querySelector('.jp-hpc-History-line.jp-mod-cores')
+      ).not.toBeNull();
+    });
+    expect(selection.shown).toContain('cores');
+    expect(units(panel.node)).toEqual(['Power (W)', 'CO2 (g)', 'CPU (cores)']);
+    expect(
+      panel.node.querySelector('.jp-hpc-History-limit.jp-mod-cores')
+    ).not.toBeNull();
+
+    button(panel.node, 'cpu').click();
+    button(panel.node, 'co2').click();
+    await waitFor(() => {
+      expect(units(panel.node)).toEqual(['CPU (cores)']);
+    });
+    expect(button(panel.node, 'cpu').getAttribute('aria-pressed')).toBe(
+      'false'
+    );
+    expect(
+      panel.node.querySelector('.jp-hpc-History-line.jp-mod-cpu')
+    ).toBeNull();
+  });
+
+  it('shows what the selection shows, as when reopened', async () => {
+    const selection = new SeriesSelection({ shown: ['memory'] });
+    await open(async () => usage([1, 8], [2, 8]), selection);
+
+    expect(units(panel.node)).toEqual(['Memory (GB)']);
+    expect(button(panel.node, 'memory').getAttribute('aria-pressed')).toBe(
+      'true'
+    );
+    expect(text(panel.node, 'jp-hpc-History-memory')).toBe(
+      'Memory1.0 / 4.0 GB'
+    );
   });
 
   it('says when there is nothing to draw yet', async () => {
@@ -192,7 +312,7 @@ describe('historyPlugin', () => {
     expect(historyPlugin.id).toBe('jupyterlab-hpc:history');
     expect(CommandIDs.openHistory).toBe('jupyterlab-hpc:open-history');
     expect(commands.label(CommandIDs.openHistory)).toBe(
-      'Power and CO2 History'
+      'Usage and Power History'
     );
     expect(palette.addItem).toHaveBeenCalledWith({
       command: CommandIDs.openHistory,
