@@ -1,5 +1,6 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { SettingRegistry } from '@jupyterlab/settingregistry';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
@@ -13,6 +14,7 @@ import { SeriesSelection } from '../../history/selection';
 import { MetricsModel } from '../../metrics/model';
 import * as fakes from '../fakes';
 import { rendered, waitFor } from '../wait';
+import { MemoryConnector } from './settings';
 
 const trans = nullTranslator.load('jupyterlab_hpc');
 
@@ -341,5 +343,54 @@ describe('historyPlugin', () => {
 
     expect(second).not.toBe(first);
     expect(shell.add).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('historyPlugin with settings', () => {
+  it("shows the user's saved series, and saves a toggle, across panels", async () => {
+    const client = new fakes.FakeClient();
+    const metrics = new MetricsModel({ client, auto: false, standby: 'never' });
+    const commands = new CommandRegistry();
+    const shell = {
+      add: jest.fn((widget: Widget) => Widget.attach(widget, document.body)),
+      activateById: jest.fn()
+    };
+    const connector = new MemoryConnector('{"series": ["cores"]}');
+    const registry = new SettingRegistry({ connector });
+    const app = { commands, shell } as unknown as JupyterFrontEnd;
+    historyPlugin.activate(app, client, metrics, null, null, null, registry);
+    try {
+      let panel = (await commands.execute(CommandIDs.openHistory)) as Widget;
+      const pressed = (key: string) =>
+        panel.node
+          .querySelector(`.jp-hpc-History-toggle.jp-hpc-History-${key}`)
+          ?.getAttribute('aria-pressed');
+      await waitFor(() => {
+        expect(pressed('cores')).toBe('true');
+        expect(pressed('cpu')).toBe('false');
+      });
+
+      panel.node
+        .querySelector<HTMLButtonElement>(
+          '.jp-hpc-History-toggle.jp-hpc-History-memory'
+        )!
+        .click();
+      await waitFor(() => {
+        expect(connector.raw).toMatch(
+          /"series":\s*\[\s*"cores",\s*"memory"\s*\]/
+        );
+      });
+
+      // Closed and opened again: the same series.
+      panel.dispose();
+      panel = (await commands.execute(CommandIDs.openHistory)) as Widget;
+      await waitFor(() => {
+        expect(pressed('cores')).toBe('true');
+        expect(pressed('memory')).toBe('true');
+      });
+    } finally {
+      shell.add.mock.calls.forEach(([widget]) => widget.dispose());
+      metrics.dispose();
+    }
   });
 });

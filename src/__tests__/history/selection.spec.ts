@@ -1,5 +1,4 @@
 import { ISettingRegistry, SettingRegistry } from '@jupyterlab/settingregistry';
-import { DataConnector } from '@jupyterlab/statedb';
 
 import { SERIES } from '../../history/model';
 import {
@@ -8,32 +7,9 @@ import {
   SeriesSelection
 } from '../../history/selection';
 import { waitFor } from '../wait';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const schema = require('../../../schema/history.json');
+import { MemoryConnector, schema } from './settings';
 
 const PLUGIN = 'jupyterlab-hpc:history';
-
-/** The user's settings file of the plugin, in memory, validated by the real registry. */
-class MemoryConnector extends DataConnector<ISettingRegistry.IPlugin, string> {
-  constructor(public raw = '{}') {
-    super();
-  }
-
-  async fetch(id: string): Promise<ISettingRegistry.IPlugin> {
-    return {
-      id,
-      schema,
-      data: { composite: {}, user: {} },
-      raw: this.raw,
-      version: 'test'
-    };
-  }
-
-  async save(id: string, raw: string): Promise<void> {
-    this.raw = raw;
-  }
-}
 
 describe('SeriesSelection', () => {
   it('shows power and CO2 until the user chooses, as the setting does', () => {
