@@ -32,7 +32,11 @@ from .filesystems.mounts import Mounts, contents_manager_factory, install_kernel
 from .filesystems.routes import filesystems_routes
 from .hub.routes import session_routes
 from .hub.session import HubServer, SessionEnder
+from .idle.config import HPCIdle
+from .idle.routes import idle_routes
+from .idle.tracker import CullTimeout, IdleTracker, resolve_cull_timeout
 from .info.routes import info_routes
+from .kernels.usage import KernelUsageReader, local_kernel_pids
 from .memory.config import HPCMemory
 from .memory.reader import MemoryReader
 from .metrics.prometheus import register_collector
@@ -50,6 +54,7 @@ from .modules.system import ModuleSystem
 from .power.config import HPCPower
 from .power.cpu import CpuPowerReader
 from .power.gpu import GpuPowerReader
+from .proc import TreeWalk
 from .slurm.actions import SlurmActions
 from .slurm.config import HPCSlurm
 from .slurm.queue import JobQueue
@@ -74,6 +79,7 @@ class HPCApp(ExtensionApp):
         HPCBanner,
         HPCSandbox,
         HPCModules,
+        HPCIdle,
     ]
 
     sampler: MetricsSampler | None = None
@@ -88,6 +94,7 @@ class HPCApp(ExtensionApp):
     _reclaiming: asyncio.Future[None] | None = None
     mounts: Mounts | None = None
     busy_kernels: BusyKernelActivity | None = None
+    idle: IdleTracker | None = None
     modules: ModuleSystem | None = None
     module_kernels: ModuleKernels | None = None
     _unregister_prometheus: Callable[[], None] | None = None
@@ -108,21 +115,27 @@ class HPCApp(ExtensionApp):
             self.banner_config = HPCBanner(parent=self)
             self.sandbox_config = HPCSandbox(parent=self)
             self.modules_config = HPCModules(parent=self)
+            self.idle_config = HPCIdle(parent=self)
         self._initialize_filesystems()
         self._initialize_modules()
+        # One walk of the server's processes per sample, read by every section that needs it.
+        self.process_tree = TreeWalk()
         memory = MemoryReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
+            tree=self.process_tree,
             log=self.log,
         )
         cores = CpuReader(
             cgroup_root=self.memory_config.cgroup_root,
             cgroup_path=self.memory_config.cgroup_path,
+            tree=self.process_tree,
             log=self.log,
         )
         cpu = CpuPowerReader(
             powercap_root=self.power_config.powercap_root,
             attribution=self.power_config.attribution,
+            tree=self.process_tree,
             log=self.log,
         )
         self.gpu = GpuPowerReader(
@@ -142,10 +155,16 @@ class HPCApp(ExtensionApp):
                 "cpu": cores.read,
                 "cpu_power": cpu.read,
                 "gpu_power": self.gpu.read,
+                "kernels": KernelUsageReader(
+                    self.process_tree, self._kernel_pids, log=self.log
+                ).read,
             },
             derived={"emissions": self._emissions},
             interval_s=self.power_config.sample_interval,
+            idle_interval_s=self.power_config.idle_sample_interval,
+            idle_after_s=self.power_config.idle_after,
             history_size=self.power_config.history_size,
+            before_sample=self.process_tree.next_sample,
             log=self.log,
         )
         self._initialize_slurm()
@@ -159,6 +178,10 @@ class HPCApp(ExtensionApp):
             log=self.log,
             secrets=[_server_token(self.serverapp)],
         )
+
+    def _kernel_pids(self) -> Mapping[str, int]:
+        """The pids of this server's local kernels (sampler thread)."""
+        return local_kernel_pids(self.serverapp.kernel_manager)()
 
     def _initialize_slurm(self) -> None:
         """The one job queue of this server, the job actions and the session's own job."""
@@ -180,6 +203,33 @@ class HPCApp(ExtensionApp):
             HubServer.from_env(os.environ),
             os.environ.get("SLURM_JOB_ID"),
             self.slurm_actions.cancel,
+            log=self.log,
+        )
+        self._initialize_idle()
+
+    def _initialize_idle(self) -> None:
+        """Idle time, the culler's timeout, and the opt-in end of this server's idle job."""
+        assert self.slurm_actions is not None
+        try:
+            cull = resolve_cull_timeout(
+                self.idle_config.cull_timeout,
+                os.environ,
+                self.serverapp.shutdown_no_activity_timeout,
+            )
+        except ValueError as error:
+            self.log.warning("Idle culling notice off: %s", error)
+            cull = CullTimeout(None, None)
+        web_app = self.serverapp.web_app
+        self.idle = IdleTracker(
+            web_app.settings,
+            web_app.last_activity,
+            cull,
+            job_id=os.environ.get("SLURM_JOB_ID"),
+            cancel_job=self.slurm_actions.cancel,
+            end_job_after_minutes=self.idle_config.end_job_after,
+            end_job_minimum_minutes=self.idle_config.end_job_minimum,
+            end_job_warning_s=self.idle_config.end_job_warning,
+            check_interval_s=self.idle_config.check_interval,
             log=self.log,
         )
 
@@ -247,6 +297,8 @@ class HPCApp(ExtensionApp):
         self.handlers.extend(session_routes(self.session_ender))
         assert self.modules is not None and self.module_kernels is not None
         self.handlers.extend(modules_routes(self.modules, self.module_kernels))
+        assert self.idle is not None
+        self.handlers.extend(idle_routes(self.idle))
 
     async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
         """Start sampling and fetching the grid factor once the server's event loop runs."""
@@ -264,6 +316,9 @@ class HPCApp(ExtensionApp):
             serverapp.web_app.settings, serverapp.kernel_manager, log=self.log
         )
         self.busy_kernels.start()
+        if self.idle is not None:
+            # Ends this server's own job once idle as long as the user chose (opt-in).
+            self.idle.start()
         if self.module_kernels is not None:
             self.module_kernels.start()
         if self.app_manager is not None:
@@ -288,6 +343,8 @@ class HPCApp(ExtensionApp):
         """Stop the apps (none is left running), sampling, and keep the emissions total."""
         if self.busy_kernels is not None:
             self.busy_kernels.stop()
+        if self.idle is not None:
+            self.idle.stop()
         if self.module_kernels is not None:
             await self.module_kernels.stop()
         if self.app_manager is not None:
@@ -314,16 +371,19 @@ class HPCApp(ExtensionApp):
             await self.session_job.close()
 
     def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
-        """The emissions section: this sample's CPU + GPU watts, integrated (sampler thread)."""
+        """The emissions section: this sample's CPU and GPU watts, integrated (sampler thread)."""
         assert self.emissions is not None and self.factor_source is not None
-        readings = [
-            section.get("watts")
-            for section in (snapshot.get("cpu_power"), snapshot.get("gpu_power"))
-            if isinstance(section, dict) and section.get("available")
-        ]
-        known = [watts for watts in readings if watts is not None]
-        watts = sum(known) if known else None
-        return self.emissions.update(moment, watts, self.factor_source.current())
+
+        def watts(name: str) -> float | None:
+            section = snapshot.get(name)
+            if isinstance(section, dict) and section.get("available"):
+                value = section.get("watts")
+                return float(value) if isinstance(value, (int, float)) else None
+            return None
+
+        return self.emissions.update(
+            moment, watts("cpu_power"), watts("gpu_power"), self.factor_source.current()
+        )
 
 
 def _server_token(serverapp: ServerApp) -> str:

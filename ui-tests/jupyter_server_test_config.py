@@ -158,3 +158,7 @@ if testbed.returncode == 0:
     )
 else:
     print(f"jupyter_server_test_config: no module tree: {testbed.stdout.strip()}", file=sys.stderr)
+
+# Idle time (tests/idle.spec.ts): the hub's culler stops idle servers after an hour; the spec
+# asks for its notification two hours ahead, so it shows at once.
+c.HPCIdle.cull_timeout = 3600  # noqa: F821

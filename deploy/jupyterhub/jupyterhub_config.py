@@ -202,6 +202,8 @@ c.Spawner.environment = {
     "SLURM_CONF": SLURM_CONF,
     "PATH": f"{USER_ENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     "JUPYTERHUB_ACTIVITY_INTERVAL": os.environ.get("HUB_ACTIVITY_INTERVAL", "300"),
+    # The culler's timeout, so that JupyterLab warns the user before the server is stopped.
+    "JUPYTERHUB_CULL_TIMEOUT": str(cull_timeout),
 }
 # The centre's banner and the sandbox badge are read from the server's environment; set them in
 # the hub's environment (or here) and every user's server gets them.

@@ -46,6 +46,7 @@ POLLED = (
     "jupyterlab-hpc/slurm/jobs?scope=mine",
     "jupyterlab-hpc/info",
     "jupyterlab-hpc/apps/running",
+    "jupyterlab-hpc/idle",
 )
 POLL_EVERY_S = 3.0
 # How much later than the culler's timeout a server that is not active must be gone.
@@ -180,6 +181,10 @@ def test_polling_is_not_activity_but_a_busy_kernel_and_a_used_app_are(
     hub.wait_ready(a)
     hub.wait_ready(b)
     client_a, client_b = hub.client(a), hub.client(b)
+    # the server knows the culler's timeout (the hub passes it in the job's environment), so
+    # JupyterLab can warn before the server is stopped
+    idle = client_a.get("jupyterlab-hpc/idle").json()
+    assert (idle["cull_timeout_s"], idle["cull_source"]) == (hub.cull_timeout_s, "environment")
     workers: list[Repeating] = []
     try:
         # (a) an app nobody uses, and our polling
