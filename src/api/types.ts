@@ -133,6 +133,29 @@ export interface IEmissionsReading {
   factor_basis?: string | null;
 }
 
+/** One kernel of this server, counted with every process it started. */
+export interface IKernelUsage {
+  /** The kernel's id, as the kernels API knows it. */
+  id: string;
+  pid: number;
+  /** The resident memory of the kernel's whole process tree. */
+  memory_bytes: number;
+  /** Cores busy over the last sample interval; null at a kernel's first sample. */
+  cpu_cores: number | null;
+  /** The kernel and the processes it started. */
+  processes: number;
+}
+
+/**
+ * The `kernels` section of a metrics snapshot: largest memory first; a kernel
+ * whose process the server does not know (remote, gateway) is absent.
+ */
+export interface IKernelsReading {
+  available: boolean;
+  kernels: IKernelUsage[];
+  reason: string | null;
+}
+
 /** `GET metrics`: the latest snapshot of the server's sampler. */
 export interface IMetrics {
   time: string;
@@ -142,6 +165,8 @@ export interface IMetrics {
   cpu_power: ICpuPowerReading;
   gpu_power: IGpuPowerReading;
   emissions: IEmissionsReading;
+  /** Absent from servers older than the per-kernel usage. */
+  kernels?: IKernelsReading;
 }
 
 /** One sample of `GET metrics/history`. */
