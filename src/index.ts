@@ -8,6 +8,8 @@ import { emissionsPlugin } from './emissions/plugin';
 import { filesystemsPlugin } from './filesystems/plugin';
 import { historyPlugin } from './history/plugin';
 import { hubPlugin } from './hub/plugin';
+import { idlePlugin } from './idle/plugin';
+import { kernelUsagePlugin } from './kernelusage/plugin';
 import { launcherPlugin } from './launcher/plugin';
 import { memoryPlugin } from './memory/plugin';
 import { metersPlugin } from './meters/plugin';
@@ -32,6 +34,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   metersPlugin,
   memoryPlugin,
   cpuPlugin,
+  kernelUsagePlugin,
   powerPlugin,
   emissionsPlugin,
   historyPlugin,
@@ -40,6 +43,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   slurmPlugin,
   submitPlugin,
   sessionPlugin,
+  idlePlugin,
   bannerPlugin,
   hubPlugin,
   filesystemsPlugin,

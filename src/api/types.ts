@@ -57,7 +57,8 @@ export interface IMemoryReading {
 }
 
 /** Where the CPU limit was found. */
-export type CpuLimitSource = 'cgroup-v2' | 'slurm' | 'affinity' | 'node';
+export type CpuLimitSource =
+  'cgroup-v2' | 'cgroup-v1' | 'slurm' | 'affinity' | 'node';
 
 /** The `cpu` section of a metrics snapshot: cores busy against the cores the job may use. */
 export interface ICpuReading {
