@@ -379,10 +379,11 @@ class IdleWindow:
 
     @property
     def cadence_s(self) -> float | None:
-        """Mean time between two bursts' starts."""
+        """Median time between two bursts' starts (the sampler's cadence, unless other
+        work of the server's makes bursts of its own)."""
         if len(self.steps) < 2:
             return None
-        return (self.steps[-1][0] - self.steps[0][0]) / (len(self.steps) - 1)
+        return statistics.median(b[0] - a[0] for a, b in zip(self.steps, self.steps[1:]))
 
     @property
     def cycles_ms_per_s(self) -> float | None:
@@ -636,9 +637,9 @@ def idle_table(windows: Sequence[IdleWindow]) -> str:
         "window (s)",
         "server CPU (ms/s)",
         "same from /proc/<pid>/stat ticks (ms/s)",
-        "samples seen",
-        "cadence (s)",
-        "CPU per sample (ms, median)",
+        "bursts seen",
+        "between bursts (s, median)",
+        "CPU per burst (ms, median)",
         "over whole cycles (ms/s)",
         "reaped children's CPU (ms/s)",
         "plain server beside it, no kernel (ms/s)",
@@ -754,13 +755,13 @@ def render(
             f"{args.kernel_processes} `sleep` children, through a helper child), "
             f"{args.kernel_settle:g} s after they all run, and a second window. Server CPU from "
             "the process's CPU clock (ns; /proc/<pid>/stat's utime+stime in 10 ms ticks "
-            f"beside it), read every {TICK_S:g} s: its bursts are the samples, which give the "
-            "cadence, one sample's CPU (median), and the CPU per second over whole cycles "
-            "(from just before the first sample seen to just before the last, so that the "
-            "window's phase neither adds nor drops a sample: the steady figure, checked "
-            "against the goals). Beside it, for scale, a plain jupyter_server + jupyterlab "
-            "(the anchor venv, every anchor off, no kernel) started at the same time, "
-            "measured over the same windows.",
+            f"beside it), read every {TICK_S:g} s: its bursts are mostly the samples (any "
+            "other timer of the server's makes bursts too), which give the cadence, one "
+            "sample's CPU (median), and the CPU per second over whole cycles (from just "
+            "before the first burst seen to just before the last, so that the window's phase "
+            "neither adds nor drops a sample: the steady figure, checked against the goals). "
+            "Beside it, for scale, a plain jupyter_server + jupyterlab (the anchor venv, every "
+            "anchor off, no kernel) started at the same time, measured over the same windows.",
             "",
             idle_table(windows),
             "",
