@@ -24,6 +24,7 @@ import dataclasses
 import http.client
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -76,7 +77,8 @@ STEP_MIN_S = 0.001  # a tick that used more than this (and 5 x the median tick) 
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # No abbreviations: under `bench/run` (all) the other suites' options pass through here.
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--requests", type=int, default=400, help="measured GETs per route and case")
     p.add_argument("--warmup", type=int, default=10, help="unmeasured GETs first, per route")
     p.add_argument("--rounds", type=int, default=4, help="interleaved blocks per route")
@@ -115,9 +117,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=BENCH / "out", help="results + server logs")
     p.add_argument("--startup-timeout", type=float, default=120.0)
     p.add_argument("--settle", type=float, default=5.0, help="idle seconds after start-up (part 1)")
-    p.add_argument(
-        "--in-all", action="store_true", help=argparse.SUPPRESS
-    )  # run by `bench/run` (all): ignore the other suites' options
+    # Run by `bench/run` (all): ignore the other suites' options.
+    p.add_argument("--in-all", action="store_true", help=argparse.SUPPRESS)
     args, unknown = p.parse_known_args(argv)
     if unknown and not args.in_all:
         p.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -138,8 +139,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def proc_cpu(pid: int) -> dict[str, float]:
-    """The process's own CPU seconds: the ns CPU clock, /proc/<pid>/stat utime+stime, and
-    the CPU of its children that it waited for (cutime+cstime), both in clock ticks."""
+    """The process's own CPU seconds, from its CPU clock (ns) and from /proc/<pid>/stat's
+    utime+stime (10 ms ticks), and the CPU of the children it reaped (cutime+cstime)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # After the comm field: state is fields[0], utime is field 14 of stat(5) = fields[11].
     utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
@@ -173,7 +174,7 @@ def end_farm(ready: Path, proc: subprocess.Popen[bytes] | None = None) -> None:
         except (OSError, ValueError, KeyError):
             return
     try:
-        os.kill(pid, 15)
+        os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + 60
@@ -181,15 +182,23 @@ def end_farm(ready: Path, proc: subprocess.Popen[bytes] | None = None) -> None:
         if proc is not None:
             if proc.poll() is not None:
                 return
-        elif not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie":
+        elif gone(pid):
             return
         time.sleep(0.2)
     try:
-        os.killpg(pid, 9)
+        os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     if proc is not None:
         proc.wait(timeout=30)
+
+
+def gone(pid: int) -> bool:
+    """Whether a process that is not ours to reap has exited (a zombie counts as exited)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 @contextmanager
