@@ -126,15 +126,33 @@ class ProcessTree:
         return sum(self.processes[p].cpu_ticks for p in pids) / CLOCK_TICKS
 
 
-def parse_stat_use(text: str) -> tuple[int, int]:
+def parse_stat_use(text: str | bytes) -> tuple[int, int]:
     """(resident pages, utime + stime + cutime + cstime ticks) of one /proc/<pid>/stat."""
+    pages, ticks, _threads = _stat_fields(text.encode() if isinstance(text, str) else text)
+    return pages, ticks
+
+
+def _stat_fields(text: bytes) -> tuple[int, int, int]:
+    """Resident pages, CPU ticks (own and waited-for children's) and the thread count."""
     # The command name (field 2) is in parentheses and may itself hold spaces and ")".
-    fields = text[text.rindex(")") + 1 :].split()
+    fields = text[text.rindex(b")") + 1 :].split()
     if len(fields) < 22:
         raise ValueError(f"a /proc/<pid>/stat line has 52 fields, not {len(fields) + 2}")
-    # proc(5) fields 14-17 and 24, counted here from field 3 (the state).
+    # proc(5) fields 14-17, 20 and 24, counted here from field 3 (the state).
     ticks = sum(int(value) for value in fields[11:15])
-    return int(fields[21]), ticks
+    return int(fields[21]), ticks, int(fields[17])
+
+
+def _read(path: str) -> bytes:
+    """A whole /proc file, through the raw descriptor (a tree walk reads thousands)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
 
 
 def walk_process_tree(pid: int, proc: Path = PROC) -> ProcessTree:
@@ -145,21 +163,25 @@ def walk_process_tree(pid: int, proc: Path = PROC) -> ProcessTree:
     processes: dict[int, ProcessUse] = {}
     seen: set[int] = set()
     pending: list[tuple[int, int | None]] = [(pid, None)]
+    root = os.fspath(proc)
     while pending:
         current, parent = pending.pop()
         if current in seen:
             continue
         seen.add(current)
+        # Raw system calls on str paths: pathlib's objects cost more than the reads here.
+        base = f"{root}/{current}"
         try:
-            pages, ticks = parse_stat_use((proc / str(current) / "stat").read_text())
-            tasks = list((proc / str(current) / "task").iterdir())
+            pages, ticks, threads = _stat_fields(_read(f"{base}/stat"))
+            # A process of one thread lists its children in its own task's file only.
+            tasks = [str(current)] if threads == 1 else os.listdir(f"{base}/task")
         except (OSError, ValueError, IndexError):
             # Exited since its parent listed it: its parent's cutime/cstime holds its time.
             continue
         processes[current] = ProcessUse(parent, pages * PAGE_SIZE, ticks)
         for task in tasks:
             try:
-                children = (task / "children").read_text().split()
+                children = _read(f"{base}/task/{task}/children").split()
             except OSError:
                 continue
             pending.extend((int(child), current) for child in children)
