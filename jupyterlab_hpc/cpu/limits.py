@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..memory.limits import parse_proc_cgroup
+from ..memory.limits import cgroup_parts, parse_proc_cgroup, smallest_up, v1_controller_paths
 
 CpuLimitSource = Literal["cgroup-v2", "cgroup-v1", "slurm", "affinity", "node"]
 
@@ -89,6 +89,10 @@ def _v2_cores(directory: Path) -> tuple[float, str] | None:
     return best
 
 
+def _cores(found: tuple[float, str]) -> float:
+    return found[0]
+
+
 def _v1_quota_cores(directory: Path) -> tuple[float, str] | None:
     """The cores a v1 cpu cgroup's CFS quota allows (-1: none), with the file that says."""
     quota, period = _read(directory / "cpu.cfs_quota_us"), _read(directory / "cpu.cfs_period_us")
@@ -111,23 +115,6 @@ def _v1_cpuset_cores(directory: Path) -> tuple[float, str] | None:
     return None
 
 
-def v1_controller_paths(proc_cgroup: str) -> dict[str, tuple[str, str]]:
-    """Each v1 controller's (mount name, path) from /proc/self/cgroup's text.
-
-    A line "4:cpu,cpuacct:/slurm/uid_1000/job_42" gives cpu and cpuacct the mount name
-    "cpu,cpuacct" (the hierarchy's directory under /sys/fs/cgroup) and that path.
-    """
-    paths: dict[str, tuple[str, str]] = {}
-    for line in proc_cgroup.splitlines():
-        fields = line.strip().split(":", 2)
-        if len(fields) != 3 or fields[0] == "0":
-            continue
-        for controller in fields[1].split(","):
-            if controller:
-                paths[controller] = (fields[1], fields[2])
-    return paths
-
-
 def _hierarchy(cgroup_root: Path, controller: str, mount: str) -> Path:
     """Where a v1 controller is mounted: its own name (systemd's link), else its joint mount."""
     own = cgroup_root / controller
@@ -136,10 +123,7 @@ def _hierarchy(cgroup_root: Path, controller: str, mount: str) -> Path:
 
 def _parts(relative: str, hierarchy: Path) -> list[str]:
     """The path's directories under the hierarchy, as the memory limit's walk takes them."""
-    parts = [part for part in relative.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        # Outside our cgroup namespace: only the namespace root is visible.
-        return []
+    parts = cgroup_parts(relative)
     if parts and not hierarchy.joinpath(*parts).is_dir():
         # Containers without a cgroup namespace see the host's path but have their own
         # cgroup mounted as the hierarchy's root.
@@ -159,11 +143,10 @@ def _v1_limit(
         mount, relative = controllers[controller]
         hierarchy = _hierarchy(cgroup_root, controller, mount)
         parts = _parts(cgroup_path or relative, hierarchy)
-        for depth in range(len(parts), -1, -1):
-            found = read(hierarchy.joinpath(*parts[:depth]))
-            # "<=": on a tie the outer directory wins: its usage counts the inner one's.
-            if found is not None and (best is None or found[0] <= best[0]):
-                best = (found[0], found[1], parts[:depth])
+        found = smallest_up(hierarchy, parts, read, _cores)
+        # "<=": on a tie between the quota and the cpuset, the cpuset (read second) is named.
+        if found is not None and (best is None or found[0][0] <= best[0]):
+            best = (found[0][0], found[0][1], parts[: found[1]])
     if best is None or best[0] >= node_count:
         return None
     usage = _v1_usage_dir(cgroup_root, controllers, cgroup_path, best[2])
@@ -214,18 +197,11 @@ def find_cpu_limit(
     """
     v2_path = cgroup_path or parse_proc_cgroup(proc_cgroup).v2
     if v2_path is not None:
-        parts = [part for part in v2_path.split("/") if part not in ("", ".")]
-        if ".." in parts:
-            parts = []
-        best: tuple[float, str, Path] | None = None
-        for depth in range(len(parts), -1, -1):
-            directory = cgroup_root.joinpath(*parts[:depth])
-            found = _v2_cores(directory)
-            # "<=": on a tie the outer directory wins: its usage counts the inner one's.
-            if found is not None and (best is None or found[0] <= best[0]):
-                best = (found[0], found[1], directory)
-        if best is not None and best[0] < node_count:
-            return CpuLimit(best[0], "cgroup-v2", best[1], best[2])
+        parts = cgroup_parts(v2_path)
+        found = smallest_up(cgroup_root, parts, _v2_cores, _cores)
+        if found is not None and found[0][0] < node_count:
+            (cores, detail), depth = found
+            return CpuLimit(cores, "cgroup-v2", detail, cgroup_root.joinpath(*parts[:depth]))
     v1 = _v1_limit(cgroup_root, proc_cgroup, cgroup_path, node_count)
     if v1 is not None:
         return v1

@@ -6,14 +6,16 @@ CPU count) is passed in, so tests build the trees they need in a temporary direc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 LimitSource = Literal["cgroup-v2", "cgroup-v1", "slurm", "env", "host"]
 
 MIB = 1024 * 1024
+
+T = TypeVar("T")
 
 # cgroup v1 reports "no limit" as PAGE_COUNTER_MAX in bytes, rounded down to the page size
 # (9223372036854771712 with 4 KiB pages, other values with 16/64 KiB pages): anything this
@@ -49,18 +51,55 @@ class CgroupPaths:
 def parse_proc_cgroup(text: str) -> CgroupPaths:
     """Read the unified (v2) path and the v1 memory controller path from /proc/self/cgroup."""
     v2: str | None = None
-    v1_memory: str | None = None
     for line in text.splitlines():
         # "hierarchy-id:controller-list:path"; the path itself may contain colons.
         fields = line.strip().split(":", 2)
-        if len(fields) != 3:
+        if len(fields) == 3 and fields[0] == "0" and fields[1] == "":
+            v2 = fields[2]
+    memory = v1_controller_paths(text).get("memory")
+    return CgroupPaths(v2=v2, v1_memory=memory[1] if memory else None)
+
+
+def v1_controller_paths(proc_cgroup: str) -> dict[str, tuple[str, str]]:
+    """Each v1 controller's (mount name, path) from /proc/self/cgroup's text.
+
+    A line "4:cpu,cpuacct:/slurm/uid_1000/job_42" gives cpu and cpuacct the mount name
+    "cpu,cpuacct" (the hierarchy's directory under /sys/fs/cgroup) and that path.
+    """
+    paths: dict[str, tuple[str, str]] = {}
+    for line in proc_cgroup.splitlines():
+        fields = line.strip().split(":", 2)
+        if len(fields) != 3 or fields[0] == "0":
             continue
-        hierarchy, controllers, path = fields
-        if hierarchy == "0" and controllers == "":
-            v2 = path
-        elif "memory" in controllers.split(","):
-            v1_memory = path
-    return CgroupPaths(v2=v2, v1_memory=v1_memory)
+        for controller in fields[1].split(","):
+            if controller:
+                paths[controller] = (fields[1], fields[2])
+    return paths
+
+
+def cgroup_parts(relative: str) -> list[str]:
+    """A cgroup path's directories; none for a path outside our cgroup namespace ("/../..")."""
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    return [] if ".." in parts else parts
+
+
+def smallest_up(
+    hierarchy: Path,
+    parts: list[str],
+    read: Callable[[Path], T | None],
+    size: Callable[[T], float],
+) -> tuple[T, int] | None:
+    """The smallest limit `read` finds from `hierarchy/parts` up to `hierarchy`, with its depth.
+
+    On a tie the outer directory wins: its usage includes the inner one's, and so reaches the
+    limit first.
+    """
+    best: tuple[T, int] | None = None
+    for depth in range(len(parts), -1, -1):
+        found = read(hierarchy.joinpath(*parts[:depth]))
+        if found is not None and (best is None or size(found) <= size(best[0])):
+            best = (found, depth)
+    return best
 
 
 def find_memory_limit(
@@ -128,24 +167,16 @@ def _walk_up(
     fall_back_to_root: bool = True,
 ) -> tuple[int, Path] | None:
     """Smallest limit in `filename` from `hierarchy/relative` up to `hierarchy`, with its dir."""
-    parts = [part for part in relative.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        # A path outside our cgroup namespace ("/../.."): only the namespace root is visible.
-        parts = []
+    parts = cgroup_parts(relative)
     if fall_back_to_root and parts and not hierarchy.joinpath(*parts).is_dir():
         # Containers without a cgroup namespace see the host's path in /proc/self/cgroup but
         # have their own cgroup mounted as the hierarchy's root.
         notes.append(f"{hierarchy.joinpath(*parts)} does not exist; using {hierarchy}")
         parts = []
-    best: tuple[int, Path] | None = None
-    for depth in range(len(parts), -1, -1):
-        directory = hierarchy.joinpath(*parts[:depth])
-        value = _read_limit(directory / filename, notes)
-        # "<=": on a tie the outer directory wins, because its usage includes the inner
-        # one's and so reaches the limit first.
-        if value is not None and (best is None or value <= best[0]):
-            best = (value, directory)
-    return best
+    best = smallest_up(
+        hierarchy, parts, lambda directory: _read_limit(directory / filename, notes), float
+    )
+    return None if best is None else (best[0], hierarchy.joinpath(*parts[: best[1]]))
 
 
 def _read_limit(path: Path, notes: list[str]) -> int | None:
