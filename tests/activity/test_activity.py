@@ -11,8 +11,9 @@ through the proxy, a kernel computing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -111,16 +112,27 @@ def quick_busy_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(activity, "BUSY_CHECK_INTERVAL_S", 0.2)
 
 
-async def test_a_busy_kernel_is_activity_though_it_prints_nothing(
-    quick_busy_check: None, hpc_app: Any, jp_serverapp: Any, jp_ws_fetch: Any
-) -> None:
-    # given a kernel that computes silently for minutes, asked through its websocket
+@contextlib.asynccontextmanager
+async def busy_kernel(jp_serverapp: Any, jp_ws_fetch: Any) -> AsyncIterator[tuple[str, Any]]:
+    """A kernel computing silently for minutes, asked through its websocket, once it is busy;
+    its id and the server's kernel object. Shut down on leaving."""
     kernel_id = await jp_serverapp.kernel_manager.start_kernel()
     socket = await jp_ws_fetch("api", "kernels", kernel_id, "channels")
     try:
         socket.write_message(json.dumps(execute_request("import time; time.sleep(600)")))
         kernel = jp_serverapp.kernel_manager.get_kernel(kernel_id)
         await wait_for(lambda: kernel.execution_state == "busy", "the kernel to be busy")
+        yield kernel_id, kernel
+    finally:
+        socket.close()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id, now=True)
+
+
+async def test_a_busy_kernel_is_activity_though_it_prints_nothing(
+    quick_busy_check: None, hpc_app: Any, jp_serverapp: Any, jp_ws_fetch: Any
+) -> None:
+    # given a kernel that computes silently for minutes, asked through its websocket
+    async with busy_kernel(jp_serverapp, jp_ws_fetch) as (kernel_id, kernel):
         # when time passes (after the busy status, the kernel sends nothing)
         before = last_activity(jp_serverapp)
         # then the server's activity moves on, as long as it computes
@@ -129,9 +141,6 @@ async def test_a_busy_kernel_is_activity_though_it_prints_nothing(
         await jp_serverapp.kernel_manager.interrupt_kernel(kernel_id)
         await wait_for(lambda: kernel.execution_state == "idle", "the kernel to be idle")
         assert hpc_app.busy_kernels.check() is False
-    finally:
-        socket.close()
-        await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id, now=True)
 
 
 async def test_the_check_runs_on_its_own(

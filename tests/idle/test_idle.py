@@ -7,10 +7,9 @@ Time is not waited for: every activity source the server keeps is moved into the
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,10 +18,9 @@ from tornado.httpclient import HTTPResponse
 
 from jupyterlab_hpc import activity
 from jupyterlab_hpc.idle.tracker import CullTimeout, resolve_cull_timeout
-from tests.activity.test_activity import execute_request
+from tests.activity.test_activity import busy_kernel, wait_for
 from tests.slurm.conftest import SlurmTestbed, testbed  # noqa: F401 (the fixture)
 
-DEADLINE_S = 60.0
 HOUR = 3600.0
 
 
@@ -60,14 +58,6 @@ async def put_end_job(jp_fetch: Any, body: Any) -> HTTPResponse:
 async def post_activity(jp_fetch: Any) -> None:
     response = await jp_fetch("jupyterlab-hpc", "idle", "activity", method="POST", body="")
     assert response.code == 204
-
-
-async def wait_for(condition: Callable[[], Any], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_S
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -125,21 +115,13 @@ async def test_a_busy_kernel_resets_idle_time(
     jp_serverapp: Any,
     jp_ws_fetch: Any,
 ) -> None:
-    kernel_id = await jp_serverapp.kernel_manager.start_kernel()
-    socket = await jp_ws_fetch("api", "kernels", kernel_id, "channels")
-    try:
-        socket.write_message(json.dumps(execute_request("import time; time.sleep(600)")))
-        kernel = jp_serverapp.kernel_manager.get_kernel(kernel_id)
-        await wait_for(lambda: kernel.execution_state == "busy", "the kernel to be busy")
+    async with busy_kernel(jp_serverapp, jp_ws_fetch):
         # given the server's activity an hour old while the kernel computes silently
         age(jp_serverapp, HOUR)
         assert hpc_app.idle.idle_s() >= HOUR
         # then the busy kernel makes it active again
         await wait_for(lambda: hpc_app.idle.idle_s() < HOUR / 2, "the busy kernel to count")
         assert (await idle(jp_fetch))["idle_s"] < HOUR / 2
-    finally:
-        socket.close()
-        await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id, now=True)
 
 
 # The culler's timeout
