@@ -1,10 +1,7 @@
-"""Memory in use: the cgroup's own counter, or the RSS of this server's process tree."""
+"""Memory in use: the cgroup's own counter (the RSS of the process tree is in proc.ProcessTree)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..proc import PROC, walk_process_tree
 from .limits import MemoryLimit
 
 # The counter the kernel charges against each version's limit file.
@@ -20,8 +17,3 @@ def cgroup_usage_bytes(limit: MemoryLimit) -> int | None:
         return int((limit.cgroup_dir / filename).read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def process_tree_rss(pid: int, proc: Path = PROC) -> int:
-    """Resident memory of a process and all its descendants (kernels, terminals, apps), in bytes."""
-    return walk_process_tree(pid, proc).rss_bytes()

@@ -19,7 +19,6 @@ from ..proc import (
     ProcessTree,
     TreeWalk,
     has_children_files,
-    walk_process_tree,
 )
 
 
@@ -40,11 +39,6 @@ def cpu_share(tree_seconds: float, node_seconds: float) -> float:
         return 0.0
     # Tick rounding, and descendants that leave the tree, can push the ratio out of range.
     return min(1.0, max(0.0, tree_seconds / node_seconds))
-
-
-def read_cpu_seconds(pid: int, proc: Path = PROC) -> tuple[float, float]:
-    """CPU seconds used so far by the process tree, and CPU seconds of the node (idle included)."""
-    return node_share_seconds(walk_process_tree(pid, proc), proc)
 
 
 def node_share_seconds(tree: ProcessTree, proc: Path = PROC) -> tuple[float, float]:

@@ -14,8 +14,8 @@ import pytest
 
 from jupyterlab_hpc.memory.limits import MemoryLimit
 from jupyterlab_hpc.memory.reader import MemoryReader
-from jupyterlab_hpc.memory.usage import cgroup_usage_bytes, process_tree_rss
-from jupyterlab_hpc.proc import PAGE_SIZE
+from jupyterlab_hpc.memory.usage import cgroup_usage_bytes
+from jupyterlab_hpc.proc import PAGE_SIZE, walk_process_tree
 
 MIB = 1024**2
 ALLOCATED = 50 * MIB
@@ -59,10 +59,10 @@ def _step(process: subprocess.Popen[str], expect: str) -> None:
 
 def test_process_tree_rss_counts_descendants(allocator: subprocess.Popen[str]) -> None:
     # given a descendant that has started but not allocated yet
-    before = process_tree_rss(os.getpid())
+    before = walk_process_tree(os.getpid()).rss_bytes()
     # when it allocates 50 MiB
     _step(allocator, "allocated")
-    after = process_tree_rss(os.getpid())
+    after = walk_process_tree(os.getpid()).rss_bytes()
     # then the tree's RSS grows by about that much
     grown = after - before
     assert 0.8 * ALLOCATED < grown < 1.5 * ALLOCATED, f"grew by {grown / MIB:.1f} MiB"
@@ -90,14 +90,14 @@ def test_process_tree_rss_walks_the_children_files(tmp_path: Path) -> None:
         {100: (10, [200]), 200: (20, [300]), 300: (30, []), 999: (1000, [])},
     )
     # when the tree is summed, then only the server's descendants count
-    assert process_tree_rss(100, proc) == 60 * PAGE_SIZE
+    assert walk_process_tree(100, proc).rss_bytes() == 60 * PAGE_SIZE
 
 
 def test_process_tree_rss_skips_children_that_vanish(tmp_path: Path) -> None:
     # given a child listed by its parent that exited before its memory was read
     proc = fake_proc(tmp_path, {100: (10, [200, 300]), 200: (None, []), 300: (5, [])})
     # then it does not fail and counts the others
-    assert process_tree_rss(100, proc) == 15 * PAGE_SIZE
+    assert walk_process_tree(100, proc).rss_bytes() == 15 * PAGE_SIZE
 
 
 def test_process_tree_rss_falls_back_to_psutil_without_children_files(
@@ -128,7 +128,7 @@ def test_process_tree_rss_falls_back_to_psutil_without_children_files(
 
         # when the tree is summed
         before = readable_tree()
-        total = process_tree_rss(os.getpid(), tmp_path / "no-proc")
+        total = walk_process_tree(os.getpid(), tmp_path / "no-proc").rss_bytes()
         after = readable_tree()
         # then psutil's way answers: the server itself and its readable children (whose RSS
         # moves by a few pages between two reads), not the unreadable child

@@ -19,11 +19,11 @@ from jupyterlab_hpc.power.attribution import (
     CLOCK_TICKS,
     CpuShareMeter,
     cpu_share,
+    node_share_seconds,
     parse_proc_stat_total_ticks,
-    read_cpu_seconds,
 )
 from jupyterlab_hpc.power.cpu import CpuPowerReader
-from jupyterlab_hpc.proc import parse_stat_use
+from jupyterlab_hpc.proc import parse_stat_use, walk_process_tree
 from tests.support import write_tree
 
 BURN = "while True: pass"
@@ -312,19 +312,21 @@ def test_watts_are_share_times_node_watts(tmp_path: Path, burners: Callable[[str
 
 def test_waited_for_children_keep_counting() -> None:
     # given the tree's CPU time before a child that burns CPU for 0.5 s then exits
-    tree_before, _ = read_cpu_seconds(os.getpid())
+    tree_before, _ = node_share_seconds(walk_process_tree(os.getpid()))
     code = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
     subprocess.run([sys.executable, "-c", code], check=True)
     # when it has been waited for (its pid is gone), then its time is still the tree's
-    tree_after, _ = read_cpu_seconds(os.getpid())
+    tree_after, _ = node_share_seconds(walk_process_tree(os.getpid()))
     assert tree_after - tree_before >= 0.5 - 2 / CLOCK_TICKS
 
 
 def test_psutil_gives_the_same_times_without_children_files(tmp_path: Path) -> None:
     # given a kernel without /proc/<pid>/task/<tid>/children, read between two reads of /proc
-    before_tree, before_node = read_cpu_seconds(os.getpid())
-    psutil_tree, psutil_node = read_cpu_seconds(os.getpid(), tmp_path / "no-proc")
-    after_tree, after_node = read_cpu_seconds(os.getpid())
+    before_tree, before_node = node_share_seconds(walk_process_tree(os.getpid()))
+    psutil_tree, psutil_node = node_share_seconds(
+        walk_process_tree(os.getpid(), tmp_path / "no-proc"), tmp_path / "no-proc"
+    )
+    after_tree, after_node = node_share_seconds(walk_process_tree(os.getpid()))
     # then psutil reads the same times: between those /proc gave before and after (however long
     # this test waited between them), give or take tick rounding and idle time stepping back
     tick = 1 / CLOCK_TICKS
