@@ -181,7 +181,7 @@ class HPCApp(ExtensionApp):
 
     def _kernel_pids(self) -> Mapping[str, int]:
         """The pids of this server's local kernels (sampler thread)."""
-        return local_kernel_pids(self.serverapp.kernel_manager)()
+        return local_kernel_pids(self.serverapp.kernel_manager)
 
     def _initialize_slurm(self) -> None:
         """The one job queue of this server, the job actions and the session's own job."""

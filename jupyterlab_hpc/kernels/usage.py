@@ -23,27 +23,23 @@ def kernels_unavailable(reason: str) -> dict[str, Any]:
     return {"available": False, "kernels": [], "reason": reason}
 
 
-def local_kernel_pids(kernel_manager: Any) -> KernelPids:
+def local_kernel_pids(kernel_manager: Any) -> dict[str, int]:
     """The pids of a jupyter_server MappingKernelManager's local kernels.
 
     Kernels started by a local provisioner know their process; remote or gateway kernels do
     not, and are left out.
     """
-
-    def pids() -> dict[str, int]:
-        found: dict[str, int] = {}
-        for kernel_id in list(kernel_manager.list_kernel_ids()):
-            try:
-                kernel = kernel_manager.get_kernel(kernel_id)
-            except KeyError:
-                # Shut down since it was listed.
-                continue
-            pid = getattr(getattr(kernel, "provisioner", None), "pid", None)
-            if isinstance(pid, int) and pid > 0:
-                found[kernel_id] = pid
-        return found
-
-    return pids
+    found: dict[str, int] = {}
+    for kernel_id in list(kernel_manager.list_kernel_ids()):
+        try:
+            kernel = kernel_manager.get_kernel(kernel_id)
+        except KeyError:
+            # Shut down since it was listed.
+            continue
+        pid = getattr(getattr(kernel, "provisioner", None), "pid", None)
+        if isinstance(pid, int) and pid > 0:
+            found[kernel_id] = pid
+    return found
 
 
 class KernelUsageReader:
