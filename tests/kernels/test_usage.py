@@ -110,6 +110,14 @@ async def test_a_real_servers_kernel_is_in_the_metrics(hpc_app: Any, jp_fetch: A
     response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({}))
     kernel_id = json.loads(response.body)["id"]
     try:
+        # and answering (its interpreter has imported ipykernel: a kernel caught while it
+        # starts holds a few MB only)
+        client = hpc_app.serverapp.kernel_manager.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=120)
+        finally:
+            client.stop_channels()
         # when the page polls metrics, then the kernel appears with its interpreter's memory
         deadline = asyncio.get_running_loop().time() + 120
         while True:
