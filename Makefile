@@ -113,11 +113,12 @@ demo: install testbed modules-testbed  ## start JupyterLab with jupyterlab-hpc (
 		--ServerApp.root_dir=$(CURDIR)/.demo/work \
 		$(if $(filter fake,$(DEMO_HARDWARE)),--config=$(CURDIR)/scripts/demo-fake-hardware.py)
 
-# The local single-node Slurm of the tests and the demo (scripts/slurm-testbed).
+# The local single-node Slurm of the tests and the demo (scripts/slurm-testbed), with accounting
+# through slurmdbd and MariaDB; docs/admin/slurm-testbed.md describes it.
 SLURM_CONF := $(or $(SLURM_TESTBED_DIR),/tmp/jupyterlab-hpc-testbed)/etc/slurm.conf
 
 .PHONY: testbed
-testbed: system-deps  ## start the local single-node Slurm and create its test user (as root); `scripts/slurm-testbed stop` stops it
+testbed: system-deps  ## start the local single-node Slurm with slurmdbd and MariaDB, and create its test user (as root); `scripts/slurm-testbed stop` stops it
 	scripts/slurm-testbed start
 
 # The environment-module tree of the tests and the demo (scripts/modules-testbed): Lmod (and

@@ -57,6 +57,7 @@ from .power.gpu import GpuPowerReader
 from .proc import TreeWalk
 from .slurm.actions import SlurmActions
 from .slurm.config import HPCSlurm
+from .slurm.partitions import PartitionInfo
 from .slurm.queue import JobQueue
 from .slurm.routes import slurm_routes
 from .slurm.runner import SlurmRunner
@@ -88,6 +89,7 @@ class HPCApp(ExtensionApp):
     gpu: GpuPowerReader | None = None
     jobs: JobQueue | None = None
     slurm_actions: SlurmActions | None = None
+    slurm_partitions: PartitionInfo | None = None
     session_job: SessionJob | None = None
     session_ender: SessionEnder | None = None
     app_manager: AppManager | None = None
@@ -196,7 +198,9 @@ class HPCApp(ExtensionApp):
             root_dir=self._root_dir(),
             user=user,
             history_ttl_s=self.slurm_config.poll_interval,
+            emission_factor=self._emission_factor,
         )
+        self.slurm_partitions = PartitionInfo(runner, user=user)
         self.session_job = SessionJob(runner)
         # End session: the hub stops this server, or this server's own Slurm job is cancelled.
         self.session_ender = SessionEnder(
@@ -269,6 +273,7 @@ class HPCApp(ExtensionApp):
         """Add the routes of every concern."""
         assert self.sampler is not None and self.session_job is not None
         assert self.jobs is not None and self.slurm_actions is not None
+        assert self.slurm_partitions is not None
         self.handlers.extend(metrics_routes(self.sampler))
         self.handlers.extend(
             info_routes(
@@ -284,7 +289,13 @@ class HPCApp(ExtensionApp):
             )
         )
         self.handlers.extend(
-            slurm_routes(self.jobs, self.slurm_actions, self.slurm_config.history_days)
+            slurm_routes(
+                self.jobs,
+                self.slurm_actions,
+                self.slurm_config.history_days,
+                self.slurm_partitions,
+                self.slurm_config.templates,
+            )
         )
         assert self.app_manager is not None
         self.handlers.extend(apps_routes(self.apps_config, self.app_manager, self.serverapp.port))
@@ -369,6 +380,10 @@ class HPCApp(ExtensionApp):
             await self.jobs.close()
         if self.session_job is not None:
             await self.session_job.close()
+
+    def _emission_factor(self) -> float | None:
+        """The grid's g CO2e per kWh in force (the finished jobs' CO2 in the history)."""
+        return self.factor_source.current().g_per_kwh if self.factor_source is not None else None
 
     def _emissions(self, moment: datetime, snapshot: Mapping[str, Any]) -> dict[str, Any]:
         """The emissions section: this sample's CPU and GPU watts, integrated (sampler thread)."""

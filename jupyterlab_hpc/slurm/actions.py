@@ -36,6 +36,7 @@ CONTROLLER_DOWN = "Unable to contact slurm controller"
 PERMISSION_DENIED = "access/permission denied"
 ACCOUNTING_DISABLED = "accounting storage is disabled"
 NOT_ENABLED = "Job accounting is not enabled on this cluster."
+JOULES_PER_KWH = 3.6e6
 
 
 class ActionError(Exception):
@@ -57,10 +58,15 @@ class SlurmActions:
         root_dir: str,
         user: str,
         history_ttl_s: float,
+        emission_factor: Callable[[], float | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """root_dir: submit paths are confined to it; history_ttl_s: how long sacct is reused."""
+        """root_dir: submit paths are confined to it; history_ttl_s: how long sacct is reused.
+
+        emission_factor: the grid's g CO2e per kWh in force, for the CO2 of finished jobs.
+        """
         self.root_dir = root_dir
+        self._emission_factor = emission_factor
         self.user = user
         self._runner = runner
         self._history_ttl_s = history_ttl_s
@@ -102,6 +108,12 @@ class SlurmActions:
         """scontrol release: a job held by its user may start again."""
         await self._checked(["scontrol", "release", check_job_id(job_id)])
 
+    async def requeue(self, job_id: str, *, hold: bool = False) -> None:
+        """scontrol requeue (or requeuehold): the job goes back to the queue, held if asked."""
+        await self._checked(
+            ["scontrol", "requeuehold" if hold else "requeue", check_job_id(job_id)]
+        )
+
     async def details(self, job_id: str) -> dict[str, Any]:
         """Every field of `scontrol show job -o`, and the output files relative to the root."""
         job_id = check_job_id(job_id)
@@ -140,7 +152,8 @@ class SlurmActions:
             raise
 
     async def _read_history(self, days: int) -> dict[str, Any]:
-        common = ["-P", "-n", "-X", "--delimiter", SEPARATOR, "--format", sacct_format()]
+        # No -X: the steps' lines carry MaxRSS (parse_sacct folds them into their job).
+        common = ["-P", "-n", "--delimiter", SEPARATOR, "--format", sacct_format()]
         window = ["-S", f"now-{days}days", "-u", self.user]
         try:
             result = await self._run(["sacct", *common, *window])
@@ -149,7 +162,7 @@ class SlurmActions:
                 return _no_history(error.message)
             raise
         if result.returncode == 0:
-            return _history("sacct", _finished(parse_sacct(result.stdout)))
+            return self._history_of("sacct", _finished(parse_sacct(result.stdout)))
         message = _message(result)
         if ACCOUNTING_DISABLED not in message.lower():
             raise ActionError(503, message)
@@ -164,7 +177,25 @@ class SlurmActions:
             for job in _finished(parse_sacct(completed.stdout))
             if job["user"] == self.user and job["end_time"] >= since
         ]
-        return _history("sacct -c", jobs)
+        return self._history_of("sacct -c", jobs)
+
+    def _history_of(self, source: str, jobs: list[dict[str, Any]]) -> dict[str, Any]:
+        """The history answer: each job's CO2 at the factor in force, where energy was measured."""
+        factor = self._emission_factor()
+        for job in jobs:
+            energy = job["energy_joules"]
+            job["co2_grams"] = (
+                None
+                if energy is None or factor is None
+                else round(energy / JOULES_PER_KWH * factor, 3)
+            )
+        return {
+            "available": True,
+            "source": source,
+            "reason": None,
+            "jobs": jobs,
+            "emission_factor_g_per_kwh": factor,
+        }
 
     async def _sbatch(
         self, argv: list[str], *, cwd: Path, input: bytes | None = None
@@ -239,9 +270,11 @@ def _finished(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [job for job in jobs if job["end_time"] is not None]
 
 
-def _history(source: str, jobs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"available": True, "source": source, "reason": None, "jobs": jobs}
-
-
 def _no_history(reason: str) -> dict[str, Any]:
-    return {"available": False, "source": None, "reason": reason, "jobs": []}
+    return {
+        "available": False,
+        "source": None,
+        "reason": reason,
+        "jobs": [],
+        "emission_factor_g_per_kwh": None,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Float, Int, TraitError, validate
+from traitlets import Dict, Float, Int, List, TraitError, validate
 from traitlets.config import Configurable
 
 
@@ -41,6 +41,56 @@ class HPCSlurm(Configurable):
         keeps a job completion file (JobCompType=jobcomp/filetxt).
         """,
     ).tag(config=True)
+
+    templates = List(
+        Dict(),
+        default_value=[],
+        help="""Batch script templates offered by the New job form ([]).
+
+        Each is a dict: `name` (shown in the form, unique), `description` (one line), `script`
+        (the body written after the form's `#SBATCH` lines; `{{key}}` placeholders take the
+        form's values: job_name, partition, time, nodes, ntasks, cpus_per_task, mem, gpus,
+        account, qos, output, or a key of the template's own `defaults`) and `defaults`
+        (optional, form values as strings, e.g. {"time": "01:00:00", "ntasks": "4"}).
+        Example: `{"name": "Python script", "description": "srun python main.py",
+        "script": "module load python\nsrun python {{script}}\n", "defaults": {"script":
+        "main.py"}}`.
+        """,
+    ).tag(config=True)
+
+    @validate("templates")
+    def _validate_templates(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        checked: list[dict[str, Any]] = []
+        for index, template in enumerate(proposal["value"]):
+            where = f"HPCSlurm.templates[{index}]"
+            if not isinstance(template, dict):
+                raise TraitError(f"{where} must be a dict, not {type(template).__name__}.")
+            unknown = sorted(set(template) - {"name", "description", "script", "defaults"})
+            if unknown:
+                raise TraitError(f"{where} has unknown keys: {', '.join(unknown)}.")
+            for key in ("name", "script"):
+                value = template.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    raise TraitError(f"{where}['{key}'] must be a non-empty string.")
+            description = template.get("description", "")
+            if not isinstance(description, str):
+                raise TraitError(f"{where}['description'] must be a string.")
+            defaults = template.get("defaults", {})
+            if not isinstance(defaults, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in defaults.items()
+            ):
+                raise TraitError(f"{where}['defaults'] must map strings to strings.")
+            if any(other["name"] == template["name"] for other in checked):
+                raise TraitError(f"{where}: a template named {template['name']!r} comes before.")
+            checked.append(
+                {
+                    "name": template["name"],
+                    "description": description,
+                    "script": template["script"],
+                    "defaults": dict(defaults),
+                }
+            )
+        return checked
 
     @validate("poll_interval", "command_timeout")
     def _validate_seconds(self, proposal: dict[str, Any]) -> float:

@@ -32,6 +32,10 @@ _SQUEUE_FIELDS = (
     ("reason", "%r"),
     ("submit_time", "%V"),
     ("work_dir", "%Z"),
+    # running: when it started; pending: Slurm's estimate (what `squeue --start` shows)
+    ("start_time", "%S"),
+    # read for the place in the queue, not part of the API's job
+    ("priority", "%Q"),
 )
 
 # sacct's field names, in the order of the API's history fields.
@@ -48,7 +52,28 @@ _SACCT_FIELDS = (
     ("elapsed_s", "ElapsedRaw"),
     ("exit_code", "ExitCode"),
     ("work_dir", "WorkDir"),
+    ("time_limit", "TimelimitRaw"),
+    ("cpus", "AllocCPUS"),
+    ("num_nodes", "NNodes"),
+    ("total_cpu", "TotalCPU"),
+    ("max_rss", "MaxRSS"),
+    ("req_mem", "ReqMem"),
+    ("energy", "ConsumedEnergyRaw"),
 )
+
+# The states a job ends in, as squeue and sacct print them.
+FINAL_STATES = frozenset(
+    """
+    COMPLETED FAILED OUT_OF_MEMORY TIMEOUT CANCELLED NODE_FAIL BOOT_FAIL DEADLINE PREEMPTED
+    """.split()
+)
+
+# Sizes as sacct prints them (MaxRSS "1782580K", ReqMem "4G", "4000Mn", "2000Mc").
+_SIZE = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[KMGTP]?)(?P<per>[nc]?)")
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
+
+# The reason of a job requeued held (scontrol requeuehold): held like JobHeldUser.
+REQUEUED_HELD = "job requeued in held state"
 
 # How Slurm prints "no value" in times, node lists and paths.
 _EMPTY = frozenset({"", "N/A", "n/a", "None", "none", "Unknown", "unknown", "(null)"})
@@ -165,10 +190,41 @@ def _squeue_job(raw: dict[str, str]) -> dict[str, Any]:
         "time_used_s": parse_duration(raw["time_used"]),
         "time_limit_s": parse_duration(raw["time_limit"]),
         "reason": raw["reason"],
-        "held": raw["reason"].startswith("JobHeld"),
+        "held": raw["reason"].startswith("JobHeld") or raw["reason"] == REQUEUED_HELD,
         "submit_time": parse_local_time(raw["submit_time"]),
         "work_dir": _value(raw["work_dir"]),
+        "start_time": parse_local_time(raw["start_time"]),
+        "queue_position": None,
+        "priority": _integer(raw["priority"]),
     }
+
+
+def set_queue_positions(jobs: list[dict[str, Any]], pending: list[dict[str, Any]]) -> None:
+    """Give each eligible pending job of `jobs` its place in its partition's queue.
+
+    `pending`: the pending jobs of those partitions (anyone's), each with its priority. The
+    place is 1 + the number of jobs of the same partition that come first: a higher priority,
+    or the same priority and an earlier id. Held jobs wait for their owner, not in the queue.
+    """
+    queues: dict[str, list[tuple[int, int, str]]] = {}
+    for job in pending:
+        if job["state"] == "PENDING" and not job["held"]:
+            rank = (-(job.get("priority") or 0), _integer(job["job_id"]) or 0, job["id"])
+            queues.setdefault(job["partition"], []).append(rank)
+    places: dict[tuple[str, str], int] = {}
+    for partition, ranks in queues.items():
+        ranks.sort()
+        places.update(((partition, rank[2]), index + 1) for index, rank in enumerate(ranks))
+    for job in jobs:
+        if job["state"] == "PENDING" and not job["held"]:
+            job["queue_position"] = places.get((job["partition"], job["id"]))
+
+
+def without_priority(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The jobs as the API answers them: the priority read for the queue places left out."""
+    for job in jobs:
+        job.pop("priority", None)
+    return jobs
 
 
 def parse_duration(text: str) -> int | None:
@@ -230,32 +286,88 @@ def sacct_format() -> str:
 
 
 def parse_sacct(text: str) -> list[dict[str, Any]]:
-    """Finished jobs from `sacct -P -n -X --delimiter <SEPARATOR> --format <sacct_format()>`."""
-    jobs = []
+    """Jobs from `sacct -P -n --delimiter <SEPARATOR> --format <sacct_format()>`.
+
+    One entry per job allocation; its steps' lines (`1234.batch`, `1234.0`) only give their
+    largest resident memory (MaxRSS is a step's figure; the allocation line leaves it empty).
+    """
+    jobs: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
     for line in text.splitlines():
         values = line.split(SEPARATOR)
         if len(values) != len(_SACCT_FIELDS):
             continue
         raw = dict(zip((key for key, _ in _SACCT_FIELDS), values))
-        jobs.append(
-            {
-                "id": raw["id"],
-                "name": raw["name"],
-                # `sacct -c` prints "alice(1001)"
-                "user": user_name(raw["user"]),
-                # "CANCELLED by 1001" is a CANCELLED job
-                "state": raw["state"].split(" ", 1)[0],
-                "partition": raw["partition"],
-                "nodes": None if raw["nodes"] == "None assigned" else _value(raw["nodes"]),
-                "submit_time": parse_local_time(raw["submit_time"]),
-                "start_time": parse_local_time(raw["start_time"]),
-                "end_time": parse_local_time(raw["end_time"]),
-                "elapsed_s": _integer(raw["elapsed_s"]),
-                "exit_code": _value(raw["exit_code"]),
-                "work_dir": _value(raw["work_dir"]),
-            }
-        )
+        job_id, is_step, _ = raw["id"].partition(".")
+        rss = parse_size(raw["max_rss"])
+        if is_step:
+            job = by_id.get(job_id)
+            if job is not None and rss is not None:
+                job["max_rss_bytes"] = max(job["max_rss_bytes"] or 0, rss)
+            continue
+        job = _sacct_job(raw)
+        job["max_rss_bytes"] = rss
+        by_id[raw["id"]] = job
+        jobs.append(job)
     return jobs
+
+
+def _sacct_job(raw: dict[str, str]) -> dict[str, Any]:
+    elapsed = _integer(raw["elapsed_s"])
+    cpus = _integer(raw["cpus"])
+    total_cpu = parse_duration(raw["total_cpu"]) if raw["total_cpu"].strip() else None
+    efficiency = None
+    if total_cpu is not None and elapsed and cpus:
+        efficiency = round(total_cpu / (elapsed * cpus), 4)
+    limit_minutes = _integer(raw["time_limit"])
+    energy = _integer(raw["energy"])
+    return {
+        "id": raw["id"],
+        "name": raw["name"],
+        # `sacct -c` prints "alice(1001)"
+        "user": user_name(raw["user"]),
+        # "CANCELLED by 1001" is a CANCELLED job
+        "state": raw["state"].split(" ", 1)[0],
+        "partition": raw["partition"],
+        "nodes": None if raw["nodes"] == "None assigned" else _value(raw["nodes"]),
+        "submit_time": parse_local_time(raw["submit_time"]),
+        "start_time": parse_local_time(raw["start_time"]),
+        "end_time": parse_local_time(raw["end_time"]),
+        "elapsed_s": elapsed,
+        "exit_code": _value(raw["exit_code"]),
+        "work_dir": _value(raw["work_dir"]),
+        "time_limit_s": None if limit_minutes is None else limit_minutes * 60,
+        "cpus": cpus,
+        "total_cpu_s": total_cpu,
+        "cpu_efficiency": efficiency,
+        "max_rss_bytes": None,
+        "req_mem_bytes": parse_req_mem(raw["req_mem"], _integer(raw["num_nodes"]), cpus),
+        # 0 where the cluster measures no energy (AcctGatherEnergyType=none): not measured
+        "energy_joules": energy or None,
+    }
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes in a sacct size ("1782580K", "4G", "512"); None when empty."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        return None
+    return round(float(match["number"]) * _UNITS[match["unit"]])
+
+
+def parse_req_mem(text: str, nodes: int | None, cpus: int | None) -> int | None:
+    """The memory a job asked for, in all: per node ("n") or per CPU ("c") multiplied out."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        return None
+    size = round(float(match["number"]) * _UNITS[match["unit"] or "M"])
+    if not size:
+        return None
+    if match["per"] == "n":
+        return size * nodes if nodes else None
+    if match["per"] == "c":
+        return size * cpus if cpus else None
+    return size
 
 
 def parse_submitted(stdout: str) -> str | None:

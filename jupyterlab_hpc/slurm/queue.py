@@ -1,5 +1,10 @@
 """The job list: at most one squeue per poll interval for the whole server, shared by all.
 
+Each new list of the user's jobs is compared with the one before: a job that started, was
+requeued or ended becomes an event (for notifications). How a job that left the queue ended
+is asked of one `sacct` for all of them (`squeue -t all` where the cluster keeps no
+accounting), so events cost no polling of their own.
+
 However many tabs poll, each scope ("mine": `squeue -u <user>`, "all": the whole queue) is
 fetched by one in-flight squeue that every concurrent request awaits, and its answer is reused
 until the poll interval has passed. A failed squeue keeps the last good list (marked stale,
@@ -14,12 +19,21 @@ import json
 import logging
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from ..commands import CommandError
 from ..metrics.times import format_time, utc_now
-from .parse import SqueueUnreadable, parse_squeue, squeue_format
+from .parse import (
+    FINAL_STATES,
+    SEPARATOR,
+    SqueueUnreadable,
+    parse_squeue,
+    set_queue_positions,
+    squeue_format,
+    without_priority,
+)
 from .runner import SlurmRunner
 
 Scope = Literal["mine", "all"]
@@ -27,6 +41,22 @@ SCOPES: tuple[Scope, ...] = ("mine", "all")
 
 # After n failures in a row the next squeue waits min(2 ** (n - 1), this) poll intervals.
 MAX_BACKOFF_FACTOR = 4
+# Events kept for the tabs that have not seen them yet.
+MAX_EVENTS = 200
+# Pending jobs' places in their queues are asked for at most once per this many intervals
+# (they move slowly); between, a job keeps the place it had.
+PLACES_EVERY = 4
+# Lists a job that left the queue is looked for in sacct before it is let go (sacct may not
+# have its end yet).
+MAX_END_LOOKUPS = 4
+
+# The event of a final state.
+_FINAL_KINDS = {
+    "COMPLETED": "completed",
+    "OUT_OF_MEMORY": "out_of_memory",
+    "TIMEOUT": "timeout",
+    "CANCELLED": "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,27 @@ class JobQueue:
         self._generation = 0
         # The user's jobs out of the last whole-queue list: (that list, the view of them).
         self._mine_from: tuple[list[dict[str, Any]], QueueView] | None = None
+        # The user's jobs in the last list compared (id -> job); None before the first.
+        self._known: dict[str, dict[str, Any]] | None = None
+        # When the list compared last was asked for (monotonic): an older one is not compared.
+        self._known_at = float("-inf")
+        # Jobs that left the queue and whose end is not known yet: id -> (job, lookups).
+        self._ending: dict[str, tuple[dict[str, Any], int]] = {}
+        self._events: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
+        self._last_event = 0
+        self._compare_lock = asyncio.Lock()
+        # The places of the user's pending jobs (id -> place) and when they were asked for.
+        self._places: dict[str, int | None] = {}
+        self._places_due = float("-inf")
+
+    @property
+    def last_event(self) -> int:
+        """The seq of the newest event (0: none yet)."""
+        return self._last_event
+
+    def events_after(self, seq: int) -> list[dict[str, Any]]:
+        """The events newer than seq, oldest first."""
+        return [event for event in self._events if event["seq"] > seq]
 
     async def jobs(self, scope: Scope) -> QueueView:
         """The jobs of scope, from squeue at most once per interval; raises QueueUnavailable."""
@@ -166,7 +217,11 @@ class JobQueue:
                 error = result.stderr.strip() or f"squeue exited with status {result.returncode}"
             else:
                 # Off the event loop: 50,000 jobs take about a second to parse and serialise.
-                jobs, jobs_json = await asyncio.to_thread(_read_squeue, result.stdout)
+                jobs = await asyncio.to_thread(parse_squeue, result.stdout)
+                await self._place_pending(scope, jobs)
+                jobs_json = await asyncio.to_thread(_as_json, jobs)
+                mine = jobs if scope == "mine" else [j for j in jobs if j["user"] == self.user]
+                await self._compare(mine, started)
         except (CommandError, SqueueUnreadable) as failure:
             error = str(failure)
         except Exception as failure:
@@ -190,8 +245,121 @@ class JobQueue:
         factor = min(2 ** (state.failures - 1), MAX_BACKOFF_FACTOR)
         state.next_due = self._clock() + factor * self.poll_interval_s
 
+    async def _place_pending(self, scope: Scope, jobs: list[dict[str, Any]]) -> None:
+        """Each pending job's place in its partition's queue.
 
-def _read_squeue(text: str) -> tuple[list[dict[str, Any]], str]:
-    """squeue's jobs and their JSON; SqueueUnreadable when the output holds none it can read."""
-    jobs = parse_squeue(text)
-    return jobs, json.dumps(jobs)
+        The whole queue has every pending job; the user's list needs one more squeue (of the
+        pending jobs of those partitions), only when the user has a job waiting.
+        """
+        waiting = {
+            job["partition"] for job in jobs if job["state"] == "PENDING" and not job["held"]
+        }
+        if scope == "all":
+            # Off the event loop, like the parsing: the whole queue may hold 50,000 jobs.
+            await asyncio.to_thread(set_queue_positions, jobs, jobs)
+            return
+        if not waiting:
+            return
+        if self._clock() < self._places_due:
+            for job in jobs:
+                job["queue_position"] = self._places.get(job["id"])
+            return
+        self._places_due = self._clock() + PLACES_EVERY * self.poll_interval_s
+        argv = ["squeue", "-h", "-t", "PD", "-p", ",".join(sorted(waiting))]
+        try:
+            result = await self._runner([*argv, "-o", squeue_format()])
+            pending = parse_squeue(result.stdout) if result.returncode == 0 else []
+        except (CommandError, SqueueUnreadable):
+            # The places stay unknown; the list itself is good.
+            return
+        set_queue_positions(jobs, pending)
+        self._places = {job["id"]: job["queue_position"] for job in jobs}
+
+    async def _compare(self, mine: list[dict[str, Any]], asked_at: float) -> None:
+        """Events from the user's jobs now against the last list; ended jobs asked of sacct."""
+        async with self._compare_lock:
+            if asked_at < self._known_at:
+                return
+            known, self._known, self._known_at = self._known, {j["id"]: j for j in mine}, asked_at
+            if known is None:
+                return
+            for job in mine:
+                before = known.get(job["id"])
+                old = before["state"] if before is not None else None
+                kind = _change(old, job["state"])
+                if kind is not None:
+                    self._record(kind, job, job["state"], None)
+            for job_id, job in known.items():
+                # A pending array's record ("5_[1-3]") becomes others as its tasks start.
+                if job_id not in self._known and "[" not in job_id:
+                    if job["state"] not in FINAL_STATES:
+                        self._ending[job_id] = (job, 0)
+            if self._ending:
+                await self._look_up_ends()
+
+    async def _look_up_ends(self) -> None:
+        ids = sorted(self._ending)
+        ends = await self._final_states(ids)
+        for job_id in ids:
+            job, lookups = self._ending.pop(job_id)
+            end = ends.get(job_id)
+            if end is not None and end[0] in FINAL_STATES:
+                self._record(_FINAL_KINDS.get(end[0], "failed"), job, end[0], end[1])
+            elif lookups + 1 < MAX_END_LOOKUPS:
+                self._ending[job_id] = (job, lookups + 1)
+
+    async def _final_states(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        """id -> (state, exit code) from sacct, or from squeue -t all without accounting."""
+        fields = ["--delimiter", SEPARATOR, "--format", "JobID,State,ExitCode"]
+        argv = ["sacct", "-X", "-n", "-P", *fields, "-j", ",".join(ids)]
+        ends: dict[str, tuple[str, str | None]] = {}
+        try:
+            result = await self._runner(argv)
+            if result.returncode == 0:
+                for line in result.stdout.splitlines():
+                    parts = line.split(SEPARATOR)
+                    if len(parts) == 3:
+                        ends[parts[0]] = (parts[1].split(" ", 1)[0], parts[2] or None)
+            missing = [job_id for job_id in ids if ends.get(job_id, ("",))[0] not in FINAL_STATES]
+            if missing:
+                result = await self._runner(
+                    ["squeue", "-h", "-t", "all", "-j", ",".join(missing), "-o", "%i|%T"]
+                )
+                for line in result.stdout.splitlines() if result.returncode == 0 else []:
+                    job_id, _, state = line.partition("|")
+                    if state in FINAL_STATES and ends.get(job_id, ("",))[0] not in FINAL_STATES:
+                        ends[job_id] = (state, None)
+        except CommandError as error:
+            self._log.debug("jupyterlab-hpc: how jobs ended is not known: %s", error)
+        return ends
+
+    def _record(self, kind: str, job: dict[str, Any], state: str, exit_code: str | None) -> None:
+        self._last_event += 1
+        self._events.append(
+            {
+                "seq": self._last_event,
+                "kind": kind,
+                "id": job["id"],
+                "name": job["name"],
+                "state": state,
+                "exit_code": exit_code,
+                "time": format_time(utc_now()),
+            }
+        )
+
+
+def _change(before: str | None, now: str) -> str | None:
+    """The event of a job going from state `before` (None: not listed) to `now`."""
+    if now == before:
+        return None
+    if now == "RUNNING" and before in (None, "PENDING", "CONFIGURING", "REQUEUED"):
+        return "started"
+    if now in ("PENDING", "REQUEUED") and before in ("RUNNING", "COMPLETING", "CONFIGURING"):
+        return "requeued"
+    if now in FINAL_STATES and before is not None:
+        return _FINAL_KINDS.get(now, "failed")
+    return None
+
+
+def _as_json(jobs: list[dict[str, Any]]) -> str:
+    return json.dumps(without_priority(jobs))

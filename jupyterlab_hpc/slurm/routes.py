@@ -1,4 +1,5 @@
-"""The Slurm routes: jobs (list, submit), one job (details, cancel, hold, release), history."""
+"""The Slurm routes: jobs (list, submit), one job (details, cancel, hold, release, requeue),
+history, and what a new job may ask for (partitions, templates)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tornado import web
 from ..json_body import read_json_body
 from .actions import MAX_SCRIPT_BYTES, ActionError, SlurmActions
 from .ids import InvalidJobId
+from .partitions import PartitionInfo, PartitionsUnavailable
 from .queue import SCOPES, JobQueue, QueueUnavailable
 
 AUTH_RESOURCE = "jupyterlab_hpc"
@@ -29,11 +31,20 @@ class SlurmHandler(APIHandler):
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, queue: JobQueue, actions: SlurmActions, history_days: int) -> None:
-        """Receive the server's one queue and its actions."""
+    def initialize(
+        self,
+        queue: JobQueue,
+        actions: SlurmActions,
+        history_days: int,
+        partitions: PartitionInfo,
+        templates: list[dict[str, Any]],
+    ) -> None:
+        """Receive the server's one queue, its actions and what a new job may ask for."""
         self._queue = queue
         self._actions = actions
         self._history_days = history_days
+        self._partitions = partitions
+        self._templates = templates
 
     def log_exception(
         self,
@@ -75,6 +86,7 @@ class JobsHandler(SlurmHandler):
         scope = self.get_argument("scope", "mine")
         if scope not in SCOPES:
             raise web.HTTPError(400, f"scope must be 'mine' or 'all', not {scope!r}.")
+        after = self._events_after()
         try:
             view = await self._queue.jobs(scope)  # type: ignore[arg-type]
         except QueueUnavailable as error:
@@ -94,10 +106,22 @@ class JobsHandler(SlurmHandler):
                 "stale": view.stale,
                 "error": view.error,
                 "poll_interval_s": self._queue.poll_interval_s,
+                "events": [] if after is None else self._queue.events_after(after),
+                "last_event": self._queue.last_event,
             }
         )
         # The job list was serialised once for this squeue: spliced in, never dumped again.
         self.finish('{"jobs": ' + view.jobs_json + ", " + rest[1:])
+
+    def _events_after(self) -> int | None:
+        text = self.get_argument("events_after", None)
+        if text is None:
+            return None
+        if not text.isascii() or not text.isdigit() or len(text) > 18:
+            raise web.HTTPError(
+                400, f"events_after must be a whole number of at least 0, not {text!r}."
+            )
+        return int(text)
 
     @web.authenticated
     @authorized
@@ -135,14 +159,18 @@ class JobHandler(SlurmHandler):
 
 
 class JobActionHandler(SlurmHandler):
-    """POST hold or release."""
+    """POST hold, release, requeue or requeue-hold."""
 
     @web.authenticated
     @authorized
     async def post(self, job_id: str, action: str) -> None:
-        """Hold or release the job; 204."""
-        act = self._actions.hold if action == "hold" else self._actions.release
-        await self._act(act(job_id))
+        """Hold, release or requeue the job; 204."""
+        if action == "hold":
+            await self._act(self._actions.hold(job_id))
+        elif action == "release":
+            await self._act(self._actions.release(job_id))
+        else:
+            await self._act(self._actions.requeue(job_id, hold=action == "requeue-hold"))
         self._queue.invalidate()
         self.set_status(204)
         self.finish()
@@ -171,16 +199,55 @@ class HistoryHandler(SlurmHandler):
         self.finish(json.dumps(await self._act(self._actions.history(days))))
 
 
+class PartitionsHandler(SlurmHandler):
+    """GET the partitions, their limits, and the user's accounts and QoS."""
+
+    _track_activity = False
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Answer sinfo's partitions (and sacctmgr's associations, where there are some)."""
+        try:
+            self.finish(json.dumps(await self._partitions.get()))
+        except PartitionsUnavailable as error:
+            raise web.HTTPError(503, str(error)) from None
+
+
+class TemplatesHandler(SlurmHandler):
+    """GET the centre's batch script templates."""
+
+    _track_activity = False
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """Answer c.HPCSlurm.templates."""
+        self.finish(json.dumps({"templates": self._templates}))
+
+
 def slurm_routes(
-    queue: JobQueue, actions: SlurmActions, history_days: int
+    queue: JobQueue,
+    actions: SlurmActions,
+    history_days: int,
+    partitions: PartitionInfo,
+    templates: list[dict[str, Any]],
 ) -> list[tuple[str, type[APIHandler], dict[str, Any]]]:
     """Routes of this concern, relative to the server's base URL."""
-    kwargs = {"queue": queue, "actions": actions, "history_days": history_days}
+    kwargs = {
+        "queue": queue,
+        "actions": actions,
+        "history_days": history_days,
+        "partitions": partitions,
+        "templates": templates,
+    }
     # Job ids are matched loosely so that a malformed one is answered 400, not 404.
     job = r"jupyterlab-hpc/slurm/jobs/(?P<job_id>[^/]+)"
     return [
         (r"jupyterlab-hpc/slurm/jobs", JobsHandler, kwargs),
         (job, JobHandler, kwargs),
-        (job + r"/(?P<action>hold|release)", JobActionHandler, kwargs),
+        (job + r"/(?P<action>hold|release|requeue|requeue-hold)", JobActionHandler, kwargs),
         (r"jupyterlab-hpc/slurm/history", HistoryHandler, kwargs),
+        (r"jupyterlab-hpc/slurm/partitions", PartitionsHandler, kwargs),
+        (r"jupyterlab-hpc/slurm/templates", TemplatesHandler, kwargs),
     ]

@@ -19,7 +19,9 @@ import {
   ISlurmHistory,
   ISlurmJobDetails,
   ISlurmJobs,
+  ISlurmPartitions,
   ISlurmSubmitResult,
+  ISlurmTemplates,
   SlurmScope,
   SlurmSubmitRequest
 } from './types';
@@ -44,7 +46,7 @@ export interface IHPCClient {
    */
   slurmJobs(
     scope: SlurmScope,
-    options?: { fresh?: boolean }
+    options?: { fresh?: boolean; eventsAfter?: number }
   ): Promise<ISlurmJobs>;
   /** `POST slurm/jobs`: sbatch a script file, or a script's text in a folder. */
   submitJob(request: SlurmSubmitRequest): Promise<ISlurmSubmitResult>;
@@ -56,8 +58,14 @@ export interface IHPCClient {
   holdJob(id: string): Promise<void>;
   /** `POST slurm/jobs/{id}/release`. */
   releaseJob(id: string): Promise<void>;
+  /** `POST slurm/jobs/{id}/requeue` (or `requeue-hold`: requeued and held). */
+  requeueJob(id: string, options?: { hold?: boolean }): Promise<void>;
   /** `GET slurm/history`: jobs finished in the last `days` (server default 7). */
   slurmHistory(days?: number): Promise<ISlurmHistory>;
+  /** `GET slurm/partitions`: partitions and their limits, accounts, QoS. */
+  slurmPartitions(): Promise<ISlurmPartitions>;
+  /** `GET slurm/templates`: the admin's batch script templates. */
+  slurmTemplates(): Promise<ISlurmTemplates>;
   /** `GET apps`: the launcher's categories, apps, dashboards and links. */
   apps(): Promise<IApps>;
   /** `POST apps/{name}/{endpoint}`: start an app (or reuse the same launch). */
@@ -189,10 +197,14 @@ export class HPCClient implements IHPCClient {
 
   slurmJobs(
     scope: SlurmScope,
-    options: { fresh?: boolean } = {}
+    options: { fresh?: boolean; eventsAfter?: number } = {}
   ): Promise<ISlurmJobs> {
+    const events =
+      options.eventsAfter === undefined
+        ? ''
+        : `&events_after=${Math.max(0, Math.floor(options.eventsAfter))}`;
     return this._get<ISlurmJobs>(
-      `slurm/jobs?scope=${encodeURIComponent(scope)}`,
+      `slurm/jobs?scope=${encodeURIComponent(scope)}${events}`,
       { cache: options.fresh ? 'no-cache' : 'default' }
     );
   }
@@ -222,9 +234,22 @@ export class HPCClient implements IHPCClient {
     await this._send('POST', `${Private.jobPath(id)}/release`);
   }
 
+  async requeueJob(id: string, options: { hold?: boolean } = {}): Promise<void> {
+    const action = options.hold ? 'requeue-hold' : 'requeue';
+    await this._send('POST', `${Private.jobPath(id)}/${action}`);
+  }
+
   slurmHistory(days?: number): Promise<ISlurmHistory> {
     const query = days === undefined ? '' : `?days=${Math.round(days)}`;
     return this._get<ISlurmHistory>(`slurm/history${query}`);
+  }
+
+  slurmPartitions(): Promise<ISlurmPartitions> {
+    return this._get<ISlurmPartitions>('slurm/partitions');
+  }
+
+  slurmTemplates(): Promise<ISlurmTemplates> {
+    return this._get<ISlurmTemplates>('slurm/templates');
   }
 
   apps(): Promise<IApps> {

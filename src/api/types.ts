@@ -219,6 +219,42 @@ export interface ISlurmJob {
   held: boolean;
   submit_time: string | null;
   work_dir: string | null;
+  /**
+   * When a running job started; for a pending job Slurm's estimate of its
+   * start (squeue's `%S`), null when Slurm has none yet.
+   */
+  start_time: string | null;
+  /**
+   * A pending job's place among the pending jobs of its partition by
+   * priority (1: the next to start), null when not pending or not known.
+   */
+  queue_position: number | null;
+}
+
+/** What happened to one of the user's jobs between two reads of the queue. */
+export type SlurmEventKind =
+  | 'started'
+  | 'completed'
+  | 'failed'
+  | 'out_of_memory'
+  | 'timeout'
+  | 'cancelled'
+  | 'requeued';
+
+/** A change of one of the user's jobs, for a notification. */
+export interface ISlurmEvent {
+  /** Increasing over the server's life: ask `events_after` the last one seen. */
+  seq: number;
+  kind: SlurmEventKind;
+  /** The job id as squeue prints it. */
+  id: string;
+  name: string;
+  /** The state Slurm gave: `RUNNING`, `COMPLETED`, `FAILED`, `OUT_OF_MEMORY`… */
+  state: string;
+  /** `exit:signal` as sacct prints it, null when not known. */
+  exit_code: string | null;
+  /** When the server saw the change (ISO, UTC). */
+  time: string;
 }
 
 /** `GET slurm/jobs`: the queue as the server last saw it. */
@@ -235,6 +271,13 @@ export interface ISlurmJobs {
   error: string | null;
   /** How often the server refreshes its cache, in seconds. */
   poll_interval_s: number;
+  /**
+   * The user's job changes after `events_after` (oldest first); empty when
+   * the request did not ask for any.
+   */
+  events: ISlurmEvent[];
+  /** The seq of the newest event the server holds (0: none yet). */
+  last_event: number;
 }
 
 /** The body of `POST slurm/jobs`: a script file, or a script's text and folder. */
@@ -272,14 +315,87 @@ export interface ISlurmHistoryJob {
   elapsed_s: number | null;
   exit_code: string | null;
   work_dir: string | null;
+  /** The time limit, null when unlimited or not accounted. */
+  time_limit_s: number | null;
+  /** CPUs allocated to the job. */
+  cpus: number | null;
+  /** CPU time all its processes used (sacct's TotalCPU), in seconds. */
+  total_cpu_s: number | null;
+  /** total_cpu_s / (elapsed_s × cpus), 0 to 1; null when not computable. */
+  cpu_efficiency: number | null;
+  /** The largest resident memory of any of its steps (MaxRSS). */
+  max_rss_bytes: number | null;
+  /** The memory it asked for (ReqMem), over all its nodes. */
+  req_mem_bytes: number | null;
+  /** ConsumedEnergy; null when the cluster does not measure it. */
+  energy_joules: number | null;
+  /** energy_joules at the emission factor in force; null without either. */
+  co2_grams: number | null;
 }
 
 /** `GET slurm/history`: finished jobs, or why the cluster keeps none. */
 export interface ISlurmHistory {
   available: boolean;
+  /** `sacct` (slurmdbd) or `sacct -c` (a job completion file only). */
   source: string | null;
   reason: string | null;
   jobs: ISlurmHistoryJob[];
+  /** The factor co2_grams were computed with, null when none is known. */
+  emission_factor_g_per_kwh: number | null;
+}
+
+/** One partition of `GET slurm/partitions`, with what a job may ask of it. */
+export interface ISlurmPartition {
+  name: string;
+  /** Whether jobs that name no partition go here. */
+  default: boolean;
+  /** `up`, `down`, `drain`, `inactive`. */
+  state: string;
+  /** Null when unlimited. */
+  max_time_s: number | null;
+  /** Null when the partition sets none (the max applies). */
+  default_time_s: number | null;
+  /** How many nodes it has. */
+  nodes: number;
+  /** Null when unlimited (then `nodes` is the bound). */
+  max_nodes: number | null;
+  /** The most CPUs one of its nodes has. */
+  cpus_per_node: number;
+  /** The most memory one of its nodes has, in MiB. */
+  memory_per_node_mb: number;
+  /** The most GPUs one of its nodes has (from its GRES), 0 for none. */
+  gpus_per_node: number;
+  /** Its nodes' GRES as sinfo prints them, e.g. `gpu:a100:4`. */
+  gres: string[];
+}
+
+/** `GET slurm/partitions`: where and as whom a new job may run. */
+export interface ISlurmPartitions {
+  partitions: ISlurmPartition[];
+  /** The user's accounts (empty where the cluster keeps no associations). */
+  accounts: string[];
+  default_account: string | null;
+  /** The QoS the user may ask for (empty where there are none). */
+  qos: string[];
+}
+
+/** An admin's batch script template (`c.HPCSlurm.templates`). */
+export interface ISlurmTemplate {
+  name: string;
+  description: string;
+  /**
+   * The script body after the `#SBATCH` lines the form writes; `{{key}}`
+   * placeholders take the form's values (job_name, partition, time, nodes,
+   * ntasks, cpus_per_task, mem, gpus, account, qos, output).
+   */
+  script: string;
+  /** Form values the template starts from (same keys, as strings). */
+  defaults: { [key: string]: string };
+}
+
+/** `GET slurm/templates`. */
+export interface ISlurmTemplates {
+  templates: ISlurmTemplate[];
 }
 
 /** A launcher category and its place in the launcher (lower first). */

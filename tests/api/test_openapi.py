@@ -36,7 +36,9 @@ GOLDEN_OPERATIONS = {
     "slurm-history.json": ("/jupyterlab-hpc/slurm/history", "get", "200"),
     "slurm-job.json": ("/jupyterlab-hpc/slurm/jobs/{job_id}", "get", "200"),
     "slurm-jobs.json": ("/jupyterlab-hpc/slurm/jobs", "get", "200"),
+    "slurm-partitions.json": ("/jupyterlab-hpc/slurm/partitions", "get", "200"),
     "slurm-submit.json": ("/jupyterlab-hpc/slurm/jobs", "post", "201"),
+    "slurm-templates.json": ("/jupyterlab-hpc/slurm/templates", "get", "200"),
 }
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
 

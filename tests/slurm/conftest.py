@@ -65,6 +65,16 @@ class SlurmTestbed:
         subprocess.run([str(SCRIPT), "start-controller"], check=True)
 
 
+# The centre's templates the user servers offer (c.HPCSlurm.templates).
+TEMPLATES = [
+    {
+        "name": "Python script",
+        "description": "Run a Python script with srun.",
+        "script": "srun python3 {{script}}\n",
+        "defaults": {"script": "main.py", "time": "00:10:00"},
+    }
+]
+
 # What to do when the testbed is missing; pytest never installs or starts anything itself.
 NOT_RUNNING = "the Slurm testbed is not running: run `make testbed`"
 
@@ -131,6 +141,12 @@ def user_server(testbed: SlurmTestbed) -> Iterator[UserServer]:
     for path in (base, root, base / "jupyter"):
         path.mkdir(parents=True, exist_ok=True)
         os.chown(path, entry.pw_uid, entry.pw_gid)
+    config = base / "jupyter" / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"HPCSlurm": {"templates": TEMPLATES}})
+    )
+    os.chown(config, entry.pw_uid, entry.pw_gid)
     _grant_traversal(testbed.user, [REPO, Path(sys.executable)])
     port, token = _free_port(), secrets.token_hex(16)
     env = {

@@ -11,10 +11,14 @@ from jupyterlab_hpc.commands import CommandResult
 US, RS = "\x1f", "\x1e"
 
 
-def squeue_record(job_id: str, user: str, name: str = "job", state: str = "PENDING") -> str:
+def squeue_record(
+    job_id: str, user: str, name: str = "job", state: str = "RUNNING", priority: int = 1000
+) -> str:
     """One job as `squeue -o <squeue_format()>` prints it."""
     fields = [job_id, job_id, name, user, state, "debug", "", "1", "0:00", "10:00"]
-    return US.join([*fields, "Priority", "2026-11-23T12:43:35", "/home/" + user]) + RS + "\n"
+    reason, start = ("Priority", "N/A") if state == "PENDING" else ("None", "2026-11-23T12:44:00")
+    extra = [reason, "2026-11-23T12:43:35", "/home/" + user, start, str(priority)]
+    return US.join([*fields, *extra]) + RS + "\n"
 
 
 class FakeCommands:

@@ -151,7 +151,8 @@ async def test_details_failures(root: Path, stderr: str, status: int) -> None:
 
 def sacct_row(job_id: str, user: str, end: str, state: str = "COMPLETED") -> str:
     fields = [job_id, "job", user, state, "debug", "localhost", end, end, end, "1", "0:0", "/w"]
-    return US.join(fields) + "\n"
+    seff = ["10", "1", "1", "00:00:01", "", "1G", "3600000"]
+    return US.join(fields + seff) + "\n"
 
 
 def local(delta: timedelta) -> str:

@@ -12,11 +12,15 @@ from jupyterlab_hpc.slurm.parse import (
     parse_duration,
     parse_key_values,
     parse_local_time,
+    parse_req_mem,
     parse_sacct,
     parse_scontrol_jobs,
+    parse_size,
     parse_squeue,
     parse_submitted,
+    set_queue_positions,
     squeue_format,
+    without_priority,
 )
 
 US, RS = "\x1f", "\x1e"
@@ -31,15 +35,15 @@ def squeue_line(*fields: str) -> str:
 SQUEUE = (
     squeue_line(
         "4_[1-3]", "4", "arr", "alice", "PENDING", "debug", "", "1", "0:00", "UNLIMITED",
-        "JobHeldUser", "2026-11-23T12:43:35", "/tmp/exp",
+        "JobHeldUser", "2026-11-23T12:43:35", "/tmp/exp", "N/A", "0",
     )
     + squeue_line(
         "3", "3", NAME, "alice", "PENDING", "debug", "", "1", "0:00", "1-00:00:00",
-        "JobHeldUser", "2026-11-23T12:43:35", "/home/alice/my dir",
+        "JobHeldUser", "2026-11-23T12:43:35", "/home/alice/my dir", "N/A", "0",
     )
     + squeue_line(
         "5", "5", "run", "bob", "RUNNING", "debug", "localhost", "1", "1:02:03", "5:00",
-        "None", "2026-11-23T12:43:35", "/tmp/exp",
+        "None", "2026-11-23T12:43:35", "/tmp/exp", "2026-11-23T12:44:00", "4294901758",
     )
 )  # fmt: skip
 
@@ -57,7 +61,7 @@ def paris() -> Iterator[None]:
 
 
 def test_the_format_asks_for_every_field_once_with_separators() -> None:
-    assert squeue_format() == US.join("%i %A %j %u %T %P %N %D %M %l %r %V %Z".split()) + RS
+    assert squeue_format() == US.join("%i %A %j %u %T %P %N %D %M %l %r %V %Z %S %Q".split()) + RS
 
 
 def test_squeue_jobs_keep_names_exactly(paris: None) -> None:
@@ -81,6 +85,9 @@ def test_squeue_jobs_keep_names_exactly(paris: None) -> None:
         "held": True,
         "submit_time": "2026-11-23T11:43:35.000Z",
         "work_dir": "/home/alice/my dir",
+        "start_time": None,
+        "queue_position": None,
+        "priority": 0,
     }
 
 
@@ -98,9 +105,34 @@ def test_squeue_arrays_and_running_jobs() -> None:
 def test_squeue_name_with_a_line_break_stays_one_job() -> None:
     text = squeue_line(
         "7", "7", "two\nlines", "alice", "PENDING", "debug", "", "1", "0:00", "5:00",
-        "Priority", "2026-11-23T12:43:35", "/tmp",
+        "Priority", "2026-11-23T12:43:35", "/tmp", "N/A", "1",
     )  # fmt: skip
     assert [job["name"] for job in parse_squeue(text)] == ["two\nlines"]
+
+
+def pending(job_id: str, partition: str, priority: int, reason: str = "Priority") -> str:
+    return squeue_line(
+        job_id, job_id.split("_")[0], "j", "bob", "PENDING", partition, "", "1", "0:00", "5:00",
+        reason, "2026-11-23T12:43:35", "/tmp", "2026-11-23T14:00:00", str(priority),
+    )  # fmt: skip
+
+
+def test_queue_places_by_priority_within_each_partition() -> None:
+    everyone = parse_squeue(
+        pending("20", "debug", 100)
+        + pending("21", "debug", 300)
+        + pending("22", "gpu", 50)
+        + pending("23", "debug", 100)
+        + pending("24", "debug", 0, "JobHeldUser")
+        + pending("9_[1-4]", "debug", 200)
+    )
+    mine = [job for job in everyone if job["id"] in ("20", "22", "24", "9_[1-4]")]
+    set_queue_positions(mine, everyone)
+    places = {job["id"]: job["queue_position"] for job in mine}
+    # 21 (300) and the array (200) first; 20 before 23 at the same priority; held: no place
+    assert places == {"20": 3, "22": 1, "24": None, "9_[1-4]": 2}
+    assert mine[0]["start_time"] is not None
+    assert "priority" not in without_priority(mine)[0]
 
 
 def test_squeue_records_with_the_wrong_field_count_are_left_out() -> None:
@@ -209,12 +241,30 @@ def sacct_line(*fields: str) -> str:
 SACCT = sacct_line(
     "2", "wrap", "alice(1001)", "COMPLETED", "debug", "localhost", "2026-11-23T12:42:17",
     "2026-11-23T12:42:17", "2026-11-23T12:42:19", "2", "0:0", "/home/alice/work",
+    "", "", "", "", "", "", "",
 ) + sacct_line(
     "7", "a | b", "alice", "CANCELLED by 1001", "debug", "None assigned", "2026-11-23T12:00:00",
     "Unknown", "2026-11-23T12:01:00", "0", "0:0", "/home/alice",
+    "10", "1", "1", "00:00:00", "", "1000M", "0",
 ) + sacct_line(
     "8", "running", "alice", "RUNNING", "debug", "localhost", "2026-11-23T12:00:00",
     "2026-11-23T12:00:01", "Unknown", "60", "0:0", "/home/alice",
+    "UNLIMITED", "4", "1", "00:01.500", "", "2000Mc", "",
+)  # fmt: skip
+
+# sacct through slurmdbd, without -X: the allocation, then its steps with their MaxRSS.
+SACCT_STEPS = sacct_line(
+    "12", "train", "alice", "OUT_OF_MEMORY", "debug", "localhost", "2026-11-23T12:00:00",
+    "2026-11-23T12:00:01", "2026-11-23T12:01:41", "100", "0:125", "/home/alice",
+    "60", "2", "1", "03:10.250", "", "512M", "7200",
+) + sacct_line(
+    "12.batch", "batch", "", "OUT_OF_MEMORY", "", "localhost", "2026-11-23T12:00:01",
+    "2026-11-23T12:00:01", "2026-11-23T12:01:41", "100", "0:125", "",
+    "", "2", "1", "03:10.250", "540000K", "", "7000",
+) + sacct_line(
+    "12.0", "python", "", "COMPLETED", "", "localhost", "2026-11-23T12:00:01",
+    "2026-11-23T12:00:01", "2026-11-23T12:01:00", "59", "0:0", "",
+    "", "2", "1", "00:10", "1200K", "", "",
 )  # fmt: skip
 
 
@@ -233,7 +283,21 @@ def test_sacct_history() -> None:
         "elapsed_s": 2,
         "exit_code": "0:0",
         "work_dir": "/home/alice/work",
+        # sacct -c has none of these
+        "time_limit_s": None,
+        "cpus": None,
+        "total_cpu_s": None,
+        "cpu_efficiency": None,
+        "max_rss_bytes": None,
+        "req_mem_bytes": None,
+        "energy_joules": None,
     }
+    # no CPU time over no elapsed time is no efficiency; 0 J is "not measured"
+    assert (cancelled["time_limit_s"], cancelled["cpu_efficiency"]) == (600, None)
+    assert (cancelled["req_mem_bytes"], cancelled["energy_joules"]) == (1000 * 2**20, None)
+    # per-CPU memory multiplied out; fractions of a second of CPU time kept whole
+    assert (running["time_limit_s"], running["req_mem_bytes"]) == (None, 4 * 2000 * 2**20)
+    assert running["total_cpu_s"] == 1
     assert (cancelled["name"], cancelled["state"], cancelled["nodes"]) == (
         "a | b",
         "CANCELLED",
@@ -241,6 +305,25 @@ def test_sacct_history() -> None:
     )
     assert cancelled["start_time"] is None
     assert running["end_time"] is None
+
+
+def test_sacct_efficiency_and_the_steps_largest_memory() -> None:
+    [job] = parse_sacct(SACCT_STEPS)
+    assert (job["id"], job["state"], job["exit_code"]) == ("12", "OUT_OF_MEMORY", "0:125")
+    assert (job["time_limit_s"], job["cpus"], job["total_cpu_s"]) == (3600, 2, 190)
+    assert job["cpu_efficiency"] == pytest.approx(190 / (100 * 2), abs=1e-4)
+    assert job["max_rss_bytes"] == 540000 * 1024
+    assert (job["req_mem_bytes"], job["energy_joules"]) == (512 * 2**20, 7200)
+
+
+def test_sacct_sizes() -> None:
+    assert parse_size("1782580K") == 1782580 * 1024
+    assert parse_size("1.5G") == 3 * 2**29
+    assert parse_size("") is None
+    assert parse_req_mem("4G", 1, 4) == 4 * 2**30
+    assert parse_req_mem("4000Mn", 2, 8) == 2 * 4000 * 2**20
+    assert parse_req_mem("1000", 1, 1) == 1000 * 2**20
+    assert parse_req_mem("0n", 1, 1) is None
 
 
 def test_sbatch_answer() -> None:

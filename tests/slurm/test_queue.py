@@ -15,8 +15,14 @@ from jupyterlab_hpc.slurm.queue import JobQueue, QueueUnavailable
 from jupyterlab_hpc.slurm.runner import SlurmRunner
 from tests.slurm.fakes import Clock, FakeCommands, squeue_record
 
+US = "\x1f"
 DOWN = "squeue: error: Unable to contact slurm controller (connect failure)"
 INTERVAL = 15.0
+
+
+def listings(commands: FakeCommands) -> list[list[str]]:
+    """The squeues that listed jobs (not the lookups of how a job ended)."""
+    return [argv for argv in commands.calls if argv[0] == "squeue" and "-t" not in argv]
 
 
 @pytest.fixture
@@ -164,8 +170,8 @@ async def test_invalidate_makes_the_next_request_ask_squeue(
     queue.invalidate()
     commands.output = squeue_record("2", "bob")
     views = await asyncio.gather(*(queue.jobs("mine") for _ in range(5)))
-    # then one new squeue serves every request
-    assert len(commands.calls) == 2
+    # then one new squeue serves every request (and job 1's end is asked of sacct once)
+    assert len(listings(commands)) == 2
     assert all(view.jobs == [] for view in views)
 
 
@@ -215,7 +221,7 @@ async def test_a_squeue_in_flight_during_invalidate_is_not_the_answer(
     commands.release.set()
     # then its answer comes from a squeue started after the cancel
     assert (await after).jobs == []
-    assert len(commands.calls) == 2
+    assert len(listings(commands)) == 2
     # and so does the request that was waiting for the older one
     assert (await before).jobs == []
 
@@ -269,3 +275,104 @@ async def test_browsers_may_reuse_an_answer_until_the_next_squeue_is_due(
     clock.advance(INTERVAL)
     await queue.jobs("mine")
     assert queue.fresh_for_s("mine") == 0
+
+
+class AccountedCommands(FakeCommands):
+    """FakeCommands that also answers sacct from `ends` (id -> (state, exit code))."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__(output, delay_s=0)
+        self.ends: dict[str, tuple[str, str]] = {}
+        self.pending_output = ""
+
+    async def __call__(self, argv: Sequence[str], **kwargs: Any) -> CommandResult:
+        if argv[0] == "sacct":
+            self.calls.append(list(argv))
+            ids = argv[argv.index("-j") + 1].split(",")
+            lines = [US.join([job_id, *self.ends[job_id]]) for job_id in ids if job_id in self.ends]
+            return CommandResult(tuple(argv), 0, "".join(line + "\n" for line in lines), "", 0)
+        if argv[0] == "squeue" and "-t" in argv:
+            self.calls.append(list(argv))
+            text = self.pending_output if "PD" in argv else ""
+            return CommandResult(tuple(argv), 0, text, "", 0)
+        return await super().__call__(argv, **kwargs)
+
+
+@pytest.fixture
+def accounted(clock: Clock) -> tuple[JobQueue, AccountedCommands]:
+    commands = AccountedCommands(
+        squeue_record("1", "alice", "train", state="PENDING")
+        + squeue_record("2", "alice", "prep", state="RUNNING")
+        + squeue_record("3", "bob")
+    )
+    runner = SlurmRunner(timeout_s=10, run=commands)
+    return JobQueue(runner, user="alice", poll_interval_s=INTERVAL, clock=clock), commands
+
+
+async def test_changes_of_the_users_jobs_become_events(
+    accounted: tuple[JobQueue, AccountedCommands], clock: Clock
+) -> None:
+    queue, commands = accounted
+    # the first list is the baseline: nothing has happened yet
+    await queue.jobs("mine")
+    assert (queue.last_event, queue.events_after(0)) == (0, [])
+    # when job 1 starts and job 2 leaves the queue out of memory
+    commands.output = squeue_record("1", "alice", "train", state="RUNNING") + squeue_record(
+        "3", "bob"
+    )
+    commands.ends = {"2": ("OUT_OF_MEMORY", "0:125")}
+    clock.advance(INTERVAL)
+    await queue.jobs("mine")
+    # then one sacct asked how job 2 ended, and both changes are events, oldest first
+    assert [argv[-1] for argv in commands.calls if argv[0] == "sacct"] == ["2"]
+    events = queue.events_after(0)
+    assert [(e["seq"], e["kind"], e["id"], e["name"]) for e in events] == [
+        (1, "started", "1", "train"),
+        (2, "out_of_memory", "2", "prep"),
+    ]
+    assert (events[1]["state"], events[1]["exit_code"]) == ("OUT_OF_MEMORY", "0:125")
+    assert queue.events_after(1) == events[1:] and queue.last_event == 2
+    # when job 1 fails and the accounting has its end only one list later
+    commands.output = squeue_record("3", "bob")
+    clock.advance(INTERVAL)
+    await queue.jobs("mine")
+    assert queue.last_event == 2
+    commands.ends["1"] = ("FAILED", "2:0")
+    clock.advance(INTERVAL)
+    await queue.jobs("mine")
+    [failed] = queue.events_after(2)
+    assert (failed["kind"], failed["id"], failed["exit_code"]) == ("failed", "1", "2:0")
+    # and bob's jobs never make events for alice
+    assert {event["id"] for event in queue.events_after(0)} == {"1", "2"}
+
+
+async def test_a_requeued_job_is_an_event(
+    accounted: tuple[JobQueue, AccountedCommands], clock: Clock
+) -> None:
+    queue, commands = accounted
+    await queue.jobs("all")
+    commands.output = squeue_record("1", "alice", "train", state="PENDING") + squeue_record(
+        "2", "alice", "prep", state="PENDING"
+    )
+    clock.advance(INTERVAL)
+    # the whole queue's list counts as well
+    await queue.jobs("all")
+    assert [(e["kind"], e["id"]) for e in queue.events_after(0)] == [("requeued", "2")]
+
+
+async def test_pending_jobs_get_their_place_in_the_queue(
+    accounted: tuple[JobQueue, AccountedCommands], clock: Clock
+) -> None:
+    queue, commands = accounted
+    commands.pending_output = squeue_record(
+        "7", "bob", state="PENDING", priority=5000
+    ) + squeue_record("1", "alice", "train", state="PENDING", priority=1000)
+    view = await queue.jobs("mine")
+    assert [(job["id"], job["queue_position"]) for job in view.jobs] == [("1", 2), ("2", None)]
+    assert "priority" not in json.loads(view.jobs_json)[0]
+    # the places are asked for at most once per 4 intervals
+    clock.advance(INTERVAL)
+    view = await queue.jobs("mine")
+    assert view.jobs[0]["queue_position"] == 2
+    places = [argv for argv in commands.calls if "PD" in argv]
+    assert len(places) == 1 and places[0][places[0].index("-p") + 1] == "debug"
