@@ -18,6 +18,7 @@ import { modulesPlugin } from './modules/plugin';
 import { powerPlugin } from './power/plugin';
 import { sessionPlugin } from './session/plugin';
 import { slurmPlugin } from './slurm/plugin';
+import { newJobPlugin } from './slurm/newjob/plugin';
 import { submitPlugin } from './slurm/submitplugin';
 
 export { HPCClient, HPCRequestError, IHPCClient } from './api/client';
@@ -42,6 +43,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   appsPlugin,
   slurmPlugin,
   submitPlugin,
+  newJobPlugin,
   sessionPlugin,
   idlePlugin,
   bannerPlugin,

@@ -52,6 +52,15 @@ c.HPCEmissions.url = fake_hardware.start_grid_api()  # noqa: F821
 # Slurm: the project's testbed (scripts/slurm-testbed, started by `make test-ui`).
 os.environ.setdefault("SLURM_CONF", "/tmp/jupyterlab-hpc-testbed/etc/slurm.conf")
 c.HPCSlurm.poll_interval = 1  # noqa: F821
+# A centre's template for the New job form: its defaults fill the form's fields and its own.
+c.HPCSlurm.templates = [  # noqa: F821
+    {
+        "name": "Sleep a while",
+        "description": "Hold two CPUs for a while.",
+        "script": "sleep {{seconds}}\n",
+        "defaults": {"seconds": "90", "time": "00:05:00", "cpus_per_task": "2"},
+    }
+]
 
 # Apps: the shipped catalogue (MLflow, code-server… whose programs this machine lacks: their
 # tiles say why; TensorBoard comes from its environment module, below), plus the project's

@@ -119,6 +119,9 @@ class JobQueue:
         self._known_at = float("-inf")
         # Jobs that left the queue and whose end is not known yet: id -> (job, lookups).
         self._ending: dict[str, tuple[dict[str, Any], int]] = {}
+        # Jobs submitted through this server, not listed yet: their end is an event even when
+        # they end before a list shows them (id -> a stand-in job).
+        self._watched: dict[str, dict[str, Any]] = {}
         self._events: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
         self._last_event = 0
         self._compare_lock = asyncio.Lock()
@@ -130,6 +133,10 @@ class JobQueue:
     def last_event(self) -> int:
         """The seq of the newest event (0: none yet)."""
         return self._last_event
+
+    def watch(self, job_id: str) -> None:
+        """Tell the events of a job just submitted, even if it ends before a list shows it."""
+        self._watched[job_id] = {"id": job_id, "name": "", "state": "PENDING"}
 
     def events_after(self, seq: int) -> list[dict[str, Any]]:
         """The events newer than seq, oldest first."""
@@ -281,9 +288,13 @@ class JobQueue:
             if asked_at < self._known_at:
                 return
             known, self._known, self._known_at = self._known, {j["id"]: j for j in mine}, asked_at
-            if known is None:
-                return
+            watched, self._watched = self._watched, {}
+            # The first list is the baseline: only jobs submitted before it can have changed.
+            first = known is None
+            known = {**watched, **(known or {})}
             for job in mine:
+                if first and job["id"] not in watched:
+                    continue
                 before = known.get(job["id"])
                 old = before["state"] if before is not None else None
                 kind = _change(old, job["state"])
@@ -304,31 +315,33 @@ class JobQueue:
             job, lookups = self._ending.pop(job_id)
             end = ends.get(job_id)
             if end is not None and end[0] in FINAL_STATES:
+                job = {**job, "name": job["name"] or end[2]}
                 self._record(_FINAL_KINDS.get(end[0], "failed"), job, end[0], end[1])
             elif lookups + 1 < MAX_END_LOOKUPS:
                 self._ending[job_id] = (job, lookups + 1)
 
-    async def _final_states(self, ids: list[str]) -> dict[str, tuple[str, str | None]]:
-        """id -> (state, exit code) from sacct, or from squeue -t all without accounting."""
-        fields = ["--delimiter", SEPARATOR, "--format", "JobID,State,ExitCode"]
+    async def _final_states(self, ids: list[str]) -> dict[str, tuple[str, str | None, str]]:
+        """id -> (state, exit code, name) from sacct, or squeue -t all without accounting."""
+        fields = ["--delimiter", SEPARATOR, "--format", "JobID,State,ExitCode,JobName"]
         argv = ["sacct", "-X", "-n", "-P", *fields, "-j", ",".join(ids)]
-        ends: dict[str, tuple[str, str | None]] = {}
+        ends: dict[str, tuple[str, str | None, str]] = {}
         try:
             result = await self._runner(argv)
             if result.returncode == 0:
                 for line in result.stdout.splitlines():
-                    parts = line.split(SEPARATOR)
-                    if len(parts) == 3:
-                        ends[parts[0]] = (parts[1].split(" ", 1)[0], parts[2] or None)
+                    parts = line.split(SEPARATOR, 3)
+                    if len(parts) == 4:
+                        ends[parts[0]] = (parts[1].split(" ", 1)[0], parts[2] or None, parts[3])
             missing = [job_id for job_id in ids if ends.get(job_id, ("",))[0] not in FINAL_STATES]
             if missing:
+                listing = f"%i{SEPARATOR}%T{SEPARATOR}%j"
                 result = await self._runner(
-                    ["squeue", "-h", "-t", "all", "-j", ",".join(missing), "-o", "%i|%T"]
+                    ["squeue", "-h", "-t", "all", "-j", ",".join(missing), "-o", listing]
                 )
                 for line in result.stdout.splitlines() if result.returncode == 0 else []:
-                    job_id, _, state = line.partition("|")
+                    job_id, state, name = [*line.split(SEPARATOR, 2), "", ""][:3]
                     if state in FINAL_STATES and ends.get(job_id, ("",))[0] not in FINAL_STATES:
-                        ends[job_id] = (state, None)
+                        ends[job_id] = (state, None, name)
         except CommandError as error:
             self._log.debug("jupyterlab-hpc: how jobs ended is not known: %s", error)
         return ends

@@ -134,6 +134,7 @@ class JobsHandler(SlurmHandler):
             submitted = await self._act(self._actions.submit_path(body["path"]))
         else:
             submitted = await self._act(self._actions.submit_text(body["script"], body.get("cwd")))
+        self._queue.watch(submitted["id"])
         self._queue.invalidate()
         self.set_status(201)
         self.finish(json.dumps(submitted))

@@ -24,7 +24,9 @@ import {
   ISlurmHistory,
   ISlurmJobDetails,
   ISlurmJobs,
+  ISlurmPartitions,
   ISlurmSubmitResult,
+  ISlurmTemplates,
   SlurmScope,
   SlurmSubmitRequest
 } from '../api/types';
@@ -75,6 +77,21 @@ export function slurmJob(): ISlurmJobDetails {
 /** `GET slurm/history`. */
 export function slurmHistory(): ISlurmHistory {
   return golden('slurm-history.json', contract.HISTORY);
+}
+
+/** `GET slurm/partitions`. */
+export function slurmPartitions(): ISlurmPartitions {
+  return golden<ISlurmPartitions>('slurm-partitions.json', {
+    partitions: [],
+    accounts: [],
+    default_account: null,
+    qos: []
+  });
+}
+
+/** `GET slurm/templates`. */
+export function slurmTemplates(): ISlurmTemplates {
+  return golden<ISlurmTemplates>('slurm-templates.json', { templates: [] });
 }
 
 /** `POST slurm/jobs`. */
@@ -212,14 +229,32 @@ export class FakeClient implements IHPCClient {
 
   /** Whether each `slurmJobs` call asked past the browser's cache. */
   jobsFresh: boolean[] = [];
+  /** The `eventsAfter` of each `slurmJobs` call (undefined: not asked). */
+  jobsEventsAfter: (number | undefined)[] = [];
+  nextPartitions: () => Promise<ISlurmPartitions> = async () =>
+    slurmPartitions();
+  nextTemplates: () => Promise<ISlurmTemplates> = async () => slurmTemplates();
 
   slurmJobs(
     scope: SlurmScope,
-    options: { fresh?: boolean } = {}
+    options: { fresh?: boolean; eventsAfter?: number } = {}
   ): Promise<ISlurmJobs> {
     this.jobsCalls.push(scope);
     this.jobsFresh.push(!!options.fresh);
+    this.jobsEventsAfter.push(options.eventsAfter);
     return this.nextJobs(scope);
+  }
+
+  requeueJob(id: string, options: { hold?: boolean } = {}): Promise<void> {
+    return this._act(options.hold ? 'requeue-hold' : 'requeue', id);
+  }
+
+  slurmPartitions(): Promise<ISlurmPartitions> {
+    return this.nextPartitions();
+  }
+
+  slurmTemplates(): Promise<ISlurmTemplates> {
+    return this.nextTemplates();
   }
 
   submitJob(request: SlurmSubmitRequest): Promise<ISlurmSubmitResult> {

@@ -234,7 +234,10 @@ export class HPCClient implements IHPCClient {
     await this._send('POST', `${Private.jobPath(id)}/release`);
   }
 
-  async requeueJob(id: string, options: { hold?: boolean } = {}): Promise<void> {
+  async requeueJob(
+    id: string,
+    options: { hold?: boolean } = {}
+  ): Promise<void> {
     const action = options.hold ? 'requeue-hold' : 'requeue';
     await this._send('POST', `${Private.jobPath(id)}/${action}`);
   }

@@ -1,10 +1,18 @@
-import { Notification } from '@jupyterlab/apputils';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IHPCClient } from '../api/client';
 import { ISlurmJob } from '../api/types';
 import { notifyFailure } from '../notify';
-import { actionIds, canHold, canRelease, isSessionJob } from './jobs';
+import { confirmRequeue } from './dialogs';
+import {
+  actionIds,
+  canHold,
+  canRelease,
+  canRequeue,
+  isSessionJob,
+  jobRowText
+} from './jobs';
 import { ISlurmSession } from './session';
 import { ISlurmQueueModel } from './tokens';
 
@@ -16,6 +24,13 @@ export interface ISlurmActions {
   hold(jobs: readonly ISlurmJob[]): Promise<void>;
   /** Release the held ones. */
   release(jobs: readonly ISlurmJob[]): Promise<void>;
+  /**
+   * Ask, then put the running or finished ones back in the queue (held, with
+   * `hold`); resolves to whether the user said yes.
+   */
+  requeue(jobs: readonly ISlurmJob[], hold: boolean): Promise<boolean>;
+  /** Copy a job's id, or its row as tab-separated text, to the clipboard. */
+  copy(job: ISlurmJob, what: 'id' | 'row'): void;
   /** Show every field of one job. */
   details(job: ISlurmJob): Promise<void>;
 }
@@ -33,6 +48,8 @@ export class SlurmActions implements ISlurmActions {
     this._confirm = options.confirm;
     this._showDetails = options.showDetails;
     this._session = options.session ?? null;
+    this._confirmRequeue =
+      options.confirmRequeue ?? confirmRequeue(this._trans);
   }
 
   async cancel(jobs: readonly ISlurmJob[]): Promise<boolean> {
@@ -84,6 +101,56 @@ export class SlurmActions implements ISlurmActions {
         failed: (n, total) =>
           trans.__('%1 of %2 jobs could not be released', n, total)
       }
+    );
+  }
+
+  async requeue(jobs: readonly ISlurmJob[], hold: boolean): Promise<boolean> {
+    const chosen = jobs.filter(canRequeue);
+    if (!chosen.length) {
+      return false;
+    }
+    // Requeuing the job this JupyterLab runs in stops it, as cancelling does.
+    const sessionId = this._session?.jobId ?? null;
+    const session = chosen.find(job => isSessionJob(job, sessionId)) ?? null;
+    if (!(await this._confirmRequeue(chosen, hold, session))) {
+      return false;
+    }
+    const trans = this._trans;
+    await this._run(
+      chosen,
+      id => this._client.requeueJob(id, { hold }),
+      hold
+        ? {
+            done: n =>
+              trans._n(
+                'Requeue and hold requested for %1 job',
+                'Requeue and hold requested for %1 jobs',
+                n
+              ),
+            failed: (n, total) =>
+              trans.__('%1 of %2 jobs could not be requeued and held', n, total)
+          }
+        : {
+            done: n =>
+              trans._n(
+                'Requeue requested for %1 job',
+                'Requeue requested for %1 jobs',
+                n
+              ),
+            failed: (n, total) =>
+              trans.__('%1 of %2 jobs could not be requeued', n, total)
+          }
+    );
+    return true;
+  }
+
+  copy(job: ISlurmJob, what: 'id' | 'row'): void {
+    Clipboard.copyToSystem(what === 'id' ? job.id : jobRowText(job));
+    Notification.info(
+      what === 'id'
+        ? this._trans.__('Copied job id %1', job.id)
+        : this._trans.__('Copied the row of job %1', job.id),
+      { autoClose: 3000 }
     );
   }
 
@@ -147,6 +214,7 @@ export class SlurmActions implements ISlurmActions {
   private _confirm: SlurmActions.Confirm;
   private _showDetails: (job: ISlurmJob) => Promise<void>;
   private _session: ISlurmSession | null;
+  private _confirmRequeue: SlurmActions.ConfirmRequeue;
 }
 
 /** A namespace for `SlurmActions` statics. */
@@ -160,6 +228,16 @@ export namespace SlurmActions {
     session: ISlurmJob | null
   ) => Promise<boolean>;
 
+  /**
+   * Ask the user whether to requeue the jobs (and hold them, with `hold`);
+   * `session` is the one among them this JupyterLab runs in, if any.
+   */
+  export type ConfirmRequeue = (
+    jobs: readonly ISlurmJob[],
+    hold: boolean,
+    session: ISlurmJob | null
+  ) => Promise<boolean>;
+
   /** The options of the job actions. */
   export interface IOptions {
     /** The API client. */
@@ -170,6 +248,8 @@ export namespace SlurmActions {
     trans: TranslationBundle;
     /** The cancel confirmation (a dialog; tests answer it themselves). */
     confirm: Confirm;
+    /** The requeue confirmation (a dialog by default). */
+    confirmRequeue?: ConfirmRequeue;
     /** Show one job's details. */
     showDetails(job: ISlurmJob): Promise<void>;
     /** This JupyterLab's own job, for the confirmation (none by default). */

@@ -9,7 +9,8 @@ import * as React from 'react';
 
 import { IHPCClient } from '../api/client';
 import { ISlurmJob, ISlurmJobDetails } from '../api/types';
-import { SlurmActions } from './actions';
+import type { SlurmActions } from './actions';
+import { JobDetails } from './details';
 import { actionIds } from './jobs';
 
 /**
@@ -125,79 +126,52 @@ export interface IDetailsOptions {
   open(path: string): void;
 }
 
-/** Every `scontrol show job` field, and buttons for the output files. */
-export function JobDetails(props: {
-  details: ISlurmJobDetails;
-  trans: TranslationBundle;
-  onOpen(path: string): void;
-}): JSX.Element {
-  const { details, trans } = props;
-  return (
-    <div className="jp-hpc-SlurmDetails">
-      <div className="jp-hpc-SlurmDetails-files">
-        <OpenButton
-          className="jp-hpc-SlurmDetails-stdout"
-          label={trans.__('Open output')}
-          relative={details.stdout_relative}
-          absolute={details.stdout_path}
-          trans={trans}
-          onOpen={props.onOpen}
-        />
-        <OpenButton
-          className="jp-hpc-SlurmDetails-stderr"
-          label={trans.__('Open errors')}
-          relative={details.stderr_relative}
-          absolute={details.stderr_path}
-          trans={trans}
-          onOpen={props.onOpen}
-        />
-      </div>
-      <table className="jp-hpc-SlurmDetails-fields">
-        <tbody>
-          {Object.entries(details.fields).map(([key, value]) => (
-            <tr key={key} data-field={key}>
-              <th scope="row" className="jp-hpc-SlurmDetails-key">
-                {key}
-              </th>
-              <td className="jp-hpc-SlurmDetails-value">{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 /**
- * A button that opens an output file, disabled where the file is outside
- * the server root (the file browser cannot reach it) or unknown.
+ * The requeue confirmation, like the cancel one: the jobs by id and name,
+ * what requeuing does to them, and "Keep" focused.
  */
-function OpenButton(props: {
-  className: string;
-  label: string;
-  relative: string | null;
-  absolute: string | null;
-  trans: TranslationBundle;
-  onOpen(path: string): void;
-}): JSX.Element {
-  const { relative, absolute, trans } = props;
-  const title =
-    relative !== null
-      ? trans.__('Open %1', relative)
-      : absolute
-        ? trans.__('%1 is outside the server root', absolute)
-        : trans.__('Slurm names no such file for this job');
-  // A disabled button shows no tooltip in every browser: the wrapper does.
-  return (
-    <span className="jp-hpc-SlurmDetails-file" title={title}>
-      <button
-        className={`${props.className} jp-mod-styled`}
-        disabled={relative === null}
-        aria-label={`${props.label}: ${title}`}
-        onClick={() => relative !== null && props.onOpen(relative)}
-      >
-        {props.label}
-      </button>
-    </span>
-  );
+export function confirmRequeue(
+  trans: TranslationBundle
+): SlurmActions.ConfirmRequeue {
+  return async (jobs, hold, session) => {
+    const result = await showDialog({
+      title: hold
+        ? trans._n(
+            'Requeue and hold %1 job?',
+            'Requeue and hold %1 jobs?',
+            jobs.length
+          )
+        : trans._n('Requeue %1 job?', 'Requeue %1 jobs?', jobs.length),
+      body: (
+        <div className="jp-hpc-SlurmConfirm-body">
+          {session && (
+            <p className="jp-hpc-SlurmConfirm-session">
+              {trans.__(
+                'This JupyterLab runs in job %1: requeuing it stops this JupyterLab, and work that is not saved is lost.',
+                session.id
+              )}
+            </p>
+          )}
+          <p className="jp-hpc-SlurmConfirm-what">
+            {hold
+              ? trans.__(
+                  'Each running job is stopped and put back in the queue, held: it starts again from the beginning once you release it.'
+                )
+              : trans.__(
+                  'Each running job is stopped and put back in the queue: it starts again from the beginning.'
+                )}
+          </p>
+          <CancelList jobs={jobs} session={session} trans={trans} />
+        </div>
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Keep') }),
+        Dialog.warnButton({
+          label: hold ? trans.__('Requeue and hold') : trans.__('Requeue')
+        })
+      ],
+      defaultButton: 0
+    });
+    return result.button.accept;
+  };
 }

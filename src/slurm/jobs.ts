@@ -1,8 +1,17 @@
 import { ISlurmJob } from '../api/types';
+import { formatDuration } from './format';
 
 /** A column of the queue the user can sort by. */
 export type SortKey =
-  'id' | 'name' | 'user' | 'state' | 'partition' | 'nodes' | 'time' | 'reason';
+  | 'id'
+  | 'name'
+  | 'user'
+  | 'state'
+  | 'partition'
+  | 'nodes'
+  | 'time'
+  | 'start'
+  | 'reason';
 
 /** The sort order of the queue table. */
 export interface ISort {
@@ -43,6 +52,29 @@ export function isSessionJob(
 /** Whether a job is waiting and can still be held. */
 export function canHold(job: ISlurmJob): boolean {
   return job.state === 'PENDING' && !job.held;
+}
+
+/**
+ * Whether Slurm may requeue a job: it must have started (a batch job that
+ * runs, is suspended, or is finishing); Slurm itself says no to the rest.
+ */
+export function canRequeue(job: ISlurmJob): boolean {
+  return job.state !== 'PENDING';
+}
+
+/** A job as one line of tab-separated text, times as squeue prints them. */
+export function jobRowText(job: ISlurmJob): string {
+  return [
+    job.id,
+    job.name,
+    job.user,
+    job.state,
+    job.partition,
+    job.nodes ?? '',
+    formatDuration(job.time_used_s) ?? '',
+    formatDuration(job.time_limit_s) ?? 'UNLIMITED',
+    job.reason
+  ].join('\t');
 }
 
 /** Whether a job is held and can be released. */
@@ -184,6 +216,12 @@ namespace Private {
         return numbers(a.time_used_s, b.time_used_s);
       case 'nodes':
         return natural(a.nodes ?? '', b.nodes ?? '');
+      case 'start':
+        // Jobs without a start (or an estimate of one) last.
+        return numbers(
+          a.start_time ? Date.parse(a.start_time) : null,
+          b.start_time ? Date.parse(b.start_time) : null
+        );
       default:
         return natural(String(a[key] ?? ''), String(b[key] ?? ''));
     }

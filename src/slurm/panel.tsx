@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { ISlurmActions } from './actions';
@@ -18,9 +19,16 @@ export const SLURM_PANEL_ID = 'jupyterlab-hpc-slurm';
 export const TICK = 1000;
 
 /**
+ * Below this width (CSS pixels) the panel shows compact rows and one toolbar
+ * line: the left sidebar opens at about 250–300 px.
+ */
+export const NARROW_WIDTH = 480;
+
+/**
  * The Slurm sidebar panel: the queue and the history, in two tabs.
  *
- * It redraws the age of the data every second, only while it is visible,
+ * It lays itself out by its own width, not the window's: compact rows in a
+ * sidebar, the full table when widened or opened in the main area. It redraws the age of the data every second, only while it is visible,
  * and asks for fresh data whenever it is shown again (the poll stands by
  * while it is hidden).
  */
@@ -32,11 +40,24 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
     this._actions = options.actions;
     this._session = options.session ?? null;
     this._session?.changed.connect(this._onChanged, this);
-    this.id = SLURM_PANEL_ID;
+    this.id = options.id ?? SLURM_PANEL_ID;
     this.addClass('jp-hpc-SlurmPanel');
     this.title.icon = slurmIcon;
     this.title.caption = trans.__('Slurm jobs');
     this._history.stateChanged.connect(this._onChanged, this);
+    // Lumino tells of its own layouts' resizes; the observer of the rest (CSS).
+    if (typeof ResizeObserver !== 'undefined') {
+      this._observer = new ResizeObserver(entries => {
+        const width = entries[entries.length - 1]?.contentRect.width ?? 0;
+        this._setWidth(width);
+      });
+      this._observer.observe(this.node);
+    }
+  }
+
+  /** Whether the panel is sidebar-narrow (compact rows, one toolbar line). */
+  get narrow(): boolean {
+    return this._narrow;
   }
 
   render(): JSX.Element | null {
@@ -51,6 +72,8 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
         actions={this._actions}
         session={this._session}
         now={Date.now()}
+        narrow={this._narrow}
+        prefix={this.id}
         trans={this._trans}
       />
     );
@@ -61,6 +84,7 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
       return;
     }
     this._stopTicking();
+    this._observer?.disconnect();
     this._history.stateChanged.disconnect(this._onChanged, this);
     this._session?.changed.disconnect(this._onChanged, this);
     super.dispose();
@@ -69,6 +93,11 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._appear();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._setWidth(msg.width >= 0 ? msg.width : this.node.offsetWidth);
   }
 
   protected onBeforeHide(msg: Message): void {
@@ -108,6 +137,16 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
     }
   }
 
+  /** A width of 0 is a panel not laid out yet: it keeps its layout. */
+  private _setWidth(width: number): void {
+    const narrow = width > 0 ? width < NARROW_WIDTH : this._narrow;
+    if (narrow !== this._narrow) {
+      this._narrow = narrow;
+      this.toggleClass('jp-mod-narrow', narrow);
+      this.update();
+    }
+  }
+
   /** The history or the session changed: redraw. */
   private _onChanged(): void {
     this.update();
@@ -118,6 +157,8 @@ export class SlurmPanel extends VDomRenderer<ISlurmQueueModel> {
   private _actions: ISlurmActions;
   private _session: ISlurmSession | null;
   private _timer: number | null = null;
+  private _narrow = false;
+  private _observer: ResizeObserver | null = null;
 }
 
 /** A namespace for `SlurmPanel` statics. */
@@ -134,6 +175,11 @@ export namespace SlurmPanel {
     trans: TranslationBundle;
     /** This JupyterLab's own job, marked in the queue (none by default). */
     session?: ISlurmSession | null;
+    /**
+     * The widget's id: the sidebar's by default; another one for a second
+     * panel (in the main area), whose tabs then have ids of their own.
+     */
+    id?: string;
   }
 }
 
@@ -148,9 +194,12 @@ namespace Private {
     actions: ISlurmActions;
     session: ISlurmSession | null;
     now: number;
+    narrow: boolean;
+    /** The prefix of the tabs' element ids: the panel's id. */
+    prefix: string;
     trans: TranslationBundle;
   }): JSX.Element {
-    const { history, trans } = props;
+    const { history, trans, prefix } = props;
     const [tab, setTab] = React.useState<Tab>('queue');
     const choose = (next: Tab) => {
       setTab(next);
@@ -186,10 +235,10 @@ namespace Private {
               <button
                 key={name}
                 role="tab"
-                id={`jp-hpc-SlurmPanel-tab-${name}`}
+                id={`${prefix}-tab-${name}`}
                 className={`jp-hpc-SlurmPanel-tab jp-hpc-SlurmPanel-tab-${name}${tab === name ? ' jp-mod-active' : ''}`}
                 aria-selected={tab === name}
-                aria-controls={`jp-hpc-SlurmPanel-view-${name}`}
+                aria-controls={`${prefix}-view-${name}`}
                 tabIndex={tab === name ? 0 : -1}
                 onClick={() => choose(name)}
               >
@@ -204,8 +253,8 @@ namespace Private {
             key={name}
             className="jp-hpc-SlurmPanel-view"
             role="tabpanel"
-            id={`jp-hpc-SlurmPanel-view-${name}`}
-            aria-labelledby={`jp-hpc-SlurmPanel-tab-${name}`}
+            id={`${prefix}-view-${name}`}
+            aria-labelledby={`${prefix}-tab-${name}`}
             hidden={tab !== name}
           >
             {name === 'queue' ? (
@@ -214,10 +263,15 @@ namespace Private {
                 actions={props.actions}
                 session={props.session}
                 now={props.now}
+                narrow={props.narrow}
                 trans={trans}
               />
             ) : (
-              <HistoryView model={history} trans={trans} />
+              <HistoryView
+                model={history}
+                narrow={props.narrow}
+                trans={trans}
+              />
             )}
           </div>
         ))}

@@ -17,7 +17,8 @@ import { SlurmActions } from './actions';
 import { confirmCancel, showJobDetails } from './dialogs';
 import { SlurmHistoryModel } from './history';
 import { slurmIcon } from './icon';
-import { SlurmQueueModel } from './model';
+import { SlurmQueueModel, acquireWhileVisible } from './model';
+import { SlurmNotifier } from './notify';
 import { SlurmPanel } from './panel';
 import { SlurmSession } from './session';
 import { ISlurmQueueModel } from './tokens';
@@ -26,18 +27,21 @@ import { ISlurmQueueModel } from './tokens';
 export namespace CommandIDs {
   /** Show the Slurm panel in the left sidebar. */
   export const openSlurm = 'jupyterlab-hpc:open-slurm';
+  export const openSlurmMain = 'jupyterlab-hpc:open-slurm-main';
   /** Read the queue again now. */
   export const refreshJobs = 'jupyterlab-hpc:refresh-jobs';
 }
 
 /** The rank of the panel in the left sidebar: after the file browser and running sessions. */
 const SIDEBAR_RANK = 300;
+/** The id of the queue's tab in the main area (the sidebar's is the panel's default). */
+const MAIN_PANEL_ID = 'jupyterlab-hpc-slurm-main';
 
 /** The Slurm sidebar panel, its launcher tile and the queue's one poll. */
 export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
   id: 'jupyterlab-hpc:slurm',
   description:
-    'Lists, cancels, holds and releases Slurm jobs in a sidebar panel.',
+    'Lists, cancels, holds and releases Slurm jobs in a sidebar panel, and notifies when they start and end.',
   autoStart: true,
   requires: [IHPCClient],
   optional: [
@@ -60,11 +64,14 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
     hpcLauncher: IHPCLauncher | null
   ): ISlurmQueueModel => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hpc');
-    // A closed sidebar panel costs no request; an open one in a hidden page neither.
-    const model: SlurmQueueModel = new SlurmQueueModel({
+    // The visible panel holds the poll; with the panel closed, only the
+    // user's pending and running jobs are watched (for the notifications),
+    // and nothing at all is asked while the page is hidden. With settings,
+    // the watch waits for them: "off" must not cost even the first look.
+    const model = new SlurmQueueModel({
       client,
       auto: false,
-      standby: (): boolean | 'when-hidden' => !panel.isVisible || 'when-hidden'
+      watchEvents: settingRegistry === null
     });
     const history = new SlurmHistoryModel({ client });
     // The job this JupyterLab runs in: marked in the queue, warned of on cancel.
@@ -92,7 +99,35 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
     });
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);
+    acquireWhileVisible(model, panel);
     void model.poll.start();
+
+    // The launcher's tile opens the queue in the main area, where it has room
+    // for the full table; one such tab at a time.
+    let mainPanel: SlurmPanel | null = null;
+    const openMain = (): void => {
+      if (mainPanel === null || mainPanel.isDisposed) {
+        mainPanel = new SlurmPanel({
+          model,
+          history,
+          actions,
+          session,
+          trans,
+          id: MAIN_PANEL_ID
+        });
+        mainPanel.title.label = trans.__('Slurm jobs');
+        mainPanel.title.closable = true;
+        acquireWhileVisible(model, mainPanel);
+        app.shell.add(mainPanel, 'main');
+      }
+      app.shell.activateById(mainPanel.id);
+    };
+
+    const notifier = new SlurmNotifier({
+      model,
+      trans,
+      show: () => app.shell.activateById(panel.id)
+    });
 
     app.commands.addCommand(CommandIDs.openSlurm, {
       label: trans.__('Slurm jobs'),
@@ -101,6 +136,17 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
       execute: () => {
         app.shell.activateById(panel.id);
       }
+    });
+    app.commands.addCommand(CommandIDs.openSlurmMain, {
+      label: args =>
+        args.isLauncher
+          ? trans.__('Slurm jobs')
+          : trans.__('Slurm Jobs in a Tab'),
+      caption: trans.__(
+        'Show the Slurm queue in the main area, as a full table'
+      ),
+      icon: slurmIcon,
+      execute: openMain
     });
     app.commands.addCommand(CommandIDs.refreshJobs, {
       label: trans.__('Refresh Slurm Jobs'),
@@ -112,12 +158,13 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
     // Through the ordered launcher when there is one: HPC Tools sits then
     // where the server's category order puts it, not after Other.
     (hpcLauncher ?? launcher)?.add({
-      command: CommandIDs.openSlurm,
+      command: CommandIDs.openSlurmMain,
       category: trans.__('HPC Tools'),
       rank: 10
     });
     const category = trans.__('HPC');
     palette?.addItem({ command: CommandIDs.openSlurm, category });
+    palette?.addItem({ command: CommandIDs.openSlurmMain, category });
     palette?.addItem({ command: CommandIDs.refreshJobs, category });
 
     // Applied when the setting itself changes, not when another one does, so
@@ -140,6 +187,16 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueueModel> = {
       'historyDays',
       value => {
         history.days = value;
+      }
+    );
+    followSetting<boolean>(
+      settingRegistry,
+      slurmPlugin.id,
+      'notifications',
+      value => {
+        // Off: no notification, and a closed panel costs no request at all.
+        notifier.enabled = value !== false;
+        model.watchEvents = value !== false;
       }
     );
     return model;

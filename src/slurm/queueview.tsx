@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  ellipsesIcon,
   infoIcon,
   LabIcon,
   refreshIcon,
@@ -9,7 +10,9 @@ import * as React from 'react';
 
 import { ISlurmJob, SlurmScope } from '../api/types';
 import { ISlurmActions } from './actions';
-import { formatAge } from './format';
+import { CompactJobs } from './compact';
+import { JobMenu, openJobMenu } from './jobmenu';
+import { QueueStatus } from './queuestatus';
 import {
   canHold,
   canRelease,
@@ -27,7 +30,7 @@ import { ISlurmQueueModel } from './tokens';
  * (or why there is none). Filter, order and selection are this view's own.
  */
 export function QueueView(props: QueueView.IProps): JSX.Element {
-  const { model, trans, actions, session } = props;
+  const { model, trans, actions, session, narrow } = props;
   const [filter, setFilter] = React.useState('');
   const [sort, setSort] = React.useState<ISort>({ key: 'id', ascending: true });
   const [selected, setSelected] = React.useState<ReadonlySet<string>>(
@@ -66,6 +69,21 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
     (job: ISlurmJob) => void actions.details(job),
     [actions]
   );
+  const owner = data?.user;
+  const onMenu = React.useCallback(
+    (job: ISlurmJob, event: React.MouseEvent<HTMLElement>) => {
+      const target = event.currentTarget;
+      openJobMenu({
+        jobs: [job],
+        own: !owner || job.user === owner ? [job] : [],
+        actions,
+        trans,
+        ...JobMenu.position(event),
+        restoreFocus: target.querySelector('button') ?? target
+      });
+    },
+    [actions, trans, owner]
+  );
   const run = (action: () => Promise<unknown>) => {
     setBusy(true);
     void action().finally(() => setBusy(false));
@@ -82,6 +100,7 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
       title: trans.__('Read the queue again'),
       icon: refreshIcon,
       enabled: true,
+      compact: true,
       onClick: () => void model.refresh()
     },
     {
@@ -90,6 +109,7 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
       title: trans.__('Cancel the selected jobs (asks first)'),
       icon: stopIcon,
       enabled: !busy && own.length > 0,
+      compact: true,
       onClick: () => run(() => actions.cancel(own))
     },
     {
@@ -109,10 +129,30 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
     {
       name: 'details',
       label: trans.__('Details'),
-      title: trans.__('Show every field of the selected job'),
+      title: trans.__('Show the details of the selected job'),
       icon: infoIcon,
       enabled: chosen.length === 1,
       onClick: () => onDetails(chosen[0])
+    },
+    {
+      name: 'more',
+      label: trans.__('More'),
+      title: trans.__(
+        'More actions for the selected jobs: requeue, copy, hold, release'
+      ),
+      icon: ellipsesIcon,
+      enabled: !busy && chosen.length > 0,
+      compact: true,
+      menu: true,
+      onClick: event =>
+        void openJobMenu({
+          jobs: chosen,
+          own,
+          actions,
+          trans,
+          ...JobMenu.position(event),
+          restoreFocus: event.currentTarget
+        })
     }
   ];
   if (session?.canEnd && session.jobId) {
@@ -124,56 +164,83 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
         session.jobId
       ),
       enabled: !busy,
+      compact: true,
       onClick: () => run(() => session.end())
     });
   }
+  const controls = (
+    <>
+      <input
+        type="search"
+        className="jp-hpc-SlurmPanel-filter"
+        placeholder={trans.__('Filter jobs')}
+        aria-label={trans.__(
+          'Filter jobs by id, name, state, partition or reason'
+        )}
+        value={filter}
+        onChange={event => setFilter(event.currentTarget.value)}
+      />
+      <div
+        className="jp-hpc-SlurmPanel-scope"
+        role="group"
+        aria-label={trans.__('Whose jobs')}
+      >
+        {(['mine', 'all'] as SlurmScope[]).map(scope => (
+          <button
+            key={scope}
+            className={`jp-hpc-SlurmPanel-scope-${scope}${model.scope === scope ? ' jp-mod-active' : ''}`}
+            aria-pressed={model.scope === scope}
+            onClick={() => setScope(scope)}
+          >
+            {scope === 'mine' ? trans.__('Mine') : trans.__('All jobs')}
+          </button>
+        ))}
+      </div>
+    </>
+  );
+  // At sidebar width: one line, with the buttons as icons and the rest in More.
+  const shownButtons = narrow
+    ? buttons.filter(button => button.compact)
+    : buttons;
+
+  const toolbar = (
+    <div
+      className="jp-hpc-SlurmPanel-toolbar"
+      role="toolbar"
+      aria-label={trans.__('Job actions')}
+    >
+      {shownButtons.map(button => (
+        <Private.Button key={button.name} {...button} iconOnly={narrow} />
+      ))}
+      {narrow && controls}
+    </div>
+  );
 
   return (
     <div className="jp-hpc-SlurmQueue">
-      <div
-        className="jp-hpc-SlurmPanel-toolbar"
-        role="toolbar"
-        aria-label={trans.__('Job actions')}
-      >
-        {buttons.map(button => (
-          <Private.Button key={button.name} {...button} />
-        ))}
-      </div>
-      <div className="jp-hpc-SlurmPanel-controls">
-        <input
-          type="search"
-          className="jp-hpc-SlurmPanel-filter"
-          placeholder={trans.__('Filter jobs')}
-          aria-label={trans.__(
-            'Filter jobs by id, name, state, partition or reason'
-          )}
-          value={filter}
-          onChange={event => setFilter(event.currentTarget.value)}
-        />
-        <div
-          className="jp-hpc-SlurmPanel-scope"
-          role="group"
-          aria-label={trans.__('Whose jobs')}
-        >
-          {(['mine', 'all'] as SlurmScope[]).map(scope => (
-            <button
-              key={scope}
-              className={`jp-hpc-SlurmPanel-scope-${scope}${model.scope === scope ? ' jp-mod-active' : ''}`}
-              aria-pressed={model.scope === scope}
-              onClick={() => setScope(scope)}
-            >
-              {scope === 'mine' ? trans.__('Mine') : trans.__('All jobs')}
-            </button>
-          ))}
-        </div>
-      </div>
-      <Private.Status
+      {toolbar}
+      {!narrow && <div className="jp-hpc-SlurmPanel-controls">{controls}</div>}
+      <QueueStatus
         model={model}
         now={props.now}
         trans={trans}
         shown={shown.length}
       />
-      {model.status === 'ready' && shown.length > 0 && (
+      {model.status === 'ready' && shown.length > 0 && narrow && (
+        <div className="jp-hpc-SlurmPanel-table">
+          <CompactJobs
+            jobs={shown}
+            now={props.now}
+            selected={selected}
+            sessionJob={session?.jobId ?? null}
+            trans={trans}
+            onSelect={onSelect}
+            onDetails={onDetails}
+            onMenu={onMenu}
+          />
+        </div>
+      )}
+      {model.status === 'ready' && shown.length > 0 && !narrow && (
         <div className="jp-hpc-SlurmPanel-table">
           <JobTable
             jobs={shown}
@@ -181,11 +248,13 @@ export function QueueView(props: QueueView.IProps): JSX.Element {
             selected={selected}
             showUser={model.scope === 'all'}
             sessionJob={session?.jobId ?? null}
+            now={props.now}
             trans={trans}
             onSort={onSort}
             onSelect={onSelect}
             onSelectAll={onSelectAll}
             onDetails={onDetails}
+            onMenu={onMenu}
           />
         </div>
       )}
@@ -210,6 +279,8 @@ export namespace QueueView {
     session: ISlurmSession | null;
     /** The time of this rendering, for the age of the data. */
     now: number;
+    /** Whether the panel is as narrow as a sidebar: compact rows, one toolbar line. */
+    narrow: boolean;
     trans: TranslationBundle;
   }
 }
@@ -222,86 +293,33 @@ namespace Private {
     title: string;
     icon?: LabIcon;
     enabled: boolean;
-    onClick(): void;
+    /** Whether it stays on the toolbar at sidebar width. */
+    compact?: boolean;
+    /** Whether it opens a menu. */
+    menu?: boolean;
+    onClick(event: React.MouseEvent<HTMLButtonElement>): void;
   }
 
-  /** A toolbar button: a plain button, so keyboard and tests both work. */
-  export function Button(props: IButton): JSX.Element {
+  /**
+   * A toolbar button: a plain button, so keyboard and tests both work; with
+   * `iconOnly`, its label is its accessible name only.
+   */
+  export function Button(props: IButton & { iconOnly?: boolean }): JSX.Element {
+    const iconOnly = props.iconOnly && props.icon;
     return (
       <button
         className={`jp-hpc-SlurmPanel-button jp-hpc-SlurmPanel-${props.name}`}
         title={props.title}
+        aria-label={iconOnly ? props.label : undefined}
+        aria-haspopup={props.menu ? 'menu' : undefined}
         disabled={!props.enabled}
         onClick={props.onClick}
       >
         {props.icon && (
           <props.icon.react tag="span" className="jp-hpc-SlurmPanel-icon" />
         )}
-        <span>{props.label}</span>
+        {!iconOnly && <span>{props.label}</span>}
       </button>
-    );
-  }
-
-  /** Loading, the request's error, the server's stale warning, or the age. */
-  export function Status(props: {
-    model: ISlurmQueueModel;
-    now: number;
-    shown: number;
-    trans: TranslationBundle;
-  }): JSX.Element {
-    const { model, trans } = props;
-    const fetched = model.fetchedAt;
-    const age =
-      fetched === null
-        ? null
-        : formatAge((props.now - fetched.getTime()) / 1000, trans);
-    if (model.status === 'loading') {
-      return (
-        <div className="jp-hpc-SlurmPanel-loading">
-          {trans.__('Reading the queue…')}
-        </div>
-      );
-    }
-    if (model.status === 'error') {
-      return (
-        <div className="jp-hpc-SlurmPanel-error" role="alert">
-          <span className="jp-hpc-SlurmPanel-message">
-            {trans.__(
-              'The queue could not be read: %1',
-              model.error?.message ?? ''
-            )}
-          </span>
-          <button
-            className="jp-hpc-SlurmPanel-retry jp-mod-styled jp-mod-accept"
-            onClick={() => void model.refresh()}
-          >
-            {trans.__('Retry')}
-          </button>
-        </div>
-      );
-    }
-    return (
-      <>
-        {model.stale && (
-          <div className="jp-hpc-SlurmPanel-stale" role="status">
-            {age
-              ? trans.__(
-                  'Not up to date: the jobs shown were read %1. %2',
-                  age,
-                  model.staleMessage ?? ''
-                )
-              : trans.__('Not up to date. %1', model.staleMessage ?? '')}
-          </div>
-        )}
-        <div className="jp-hpc-SlurmPanel-status">
-          <span className="jp-hpc-SlurmPanel-age">
-            {age ? trans.__('Updated %1', age) : ''}
-          </span>
-          <span className="jp-hpc-SlurmPanel-count">
-            {trans._n('%1 job', '%1 jobs', props.shown)}
-          </span>
-        </div>
-      </>
     );
   }
 }

@@ -1,9 +1,30 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ellipsesIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ISlurmJob } from '../api/types';
-import { formatDuration, formatTimeUsed } from './format';
+import {
+  formatDuration,
+  formatQueuePosition,
+  formatStart,
+  formatTimeLeft,
+  formatTimeUsed
+} from './format';
 import { isSessionJob, ISort, SortKey, stateModifier } from './jobs';
+import { reasonText } from './reasons';
+
+/**
+ * Why a pending job waits, in words, with its place in its partition's
+ * queue: "waiting for higher-priority jobs · 3rd in cpu_p1's queue".
+ */
+export function pendingWhy(job: ISlurmJob, trans: TranslationBundle): string {
+  const position = formatQueuePosition(
+    job.queue_position,
+    job.partition,
+    trans
+  );
+  return [reasonText(job.reason, trans), position].filter(Boolean).join(' · ');
+}
 
 /** The queue table: sortable headers, one checkbox per row, exact text. */
 export const JobTable = React.memo((props: JobTable.IProps): JSX.Element => {
@@ -57,9 +78,11 @@ export const JobTable = React.memo((props: JobTable.IProps): JSX.Element => {
             selected={selected.has(job.id)}
             session={isSessionJob(job, props.sessionJob)}
             showUser={props.showUser}
+            now={props.now}
             trans={trans}
             onSelect={props.onSelect}
             onDetails={props.onDetails}
+            onMenu={props.onMenu}
           />
         ))}
       </tbody>
@@ -81,6 +104,8 @@ export namespace JobTable {
     showUser: boolean;
     /** The id of the job this JupyterLab runs in, marked as such; null: none. */
     sessionJob: string | null;
+    /** The time of this rendering, for the start estimates. */
+    now: number;
     /** The translation bundle of the extension. */
     trans: TranslationBundle;
     /** Sort by a column (again: reverse the order). */
@@ -91,6 +116,8 @@ export namespace JobTable {
     onSelectAll(selected: boolean): void;
     /** Show the details of a job. */
     onDetails(job: ISlurmJob): void;
+    /** Open the actions menu of a job, at the event's place. */
+    onMenu(job: ISlurmJob, event: React.MouseEvent<HTMLElement>): void;
   }
 }
 
@@ -109,6 +136,7 @@ namespace Private {
       ['partition', trans.__('Partition')],
       ['nodes', trans.__('Nodes')],
       ['time', trans.__('Time / limit')],
+      ['start', trans.__('Starts / left')],
       ['reason', trans.__('Reason')]
     ];
     return showUser ? all : all.filter(([key]) => key !== 'user');
@@ -145,11 +173,20 @@ namespace Private {
     selected: boolean;
     session: boolean;
     showUser: boolean;
+    now: number;
     trans: TranslationBundle;
     onSelect(id: string, selected: boolean): void;
     onDetails(job: ISlurmJob): void;
+    onMenu(job: ISlurmJob, event: React.MouseEvent<HTMLElement>): void;
   }): JSX.Element {
     const { job, trans } = props;
+    const pending = job.state === 'PENDING';
+    const why = pending ? pendingWhy(job, trans) : '';
+    const when = pending
+      ? formatStart(job.start_time, props.now, trans, true)
+      : job.state === 'RUNNING'
+        ? formatTimeLeft(job.time_used_s, job.time_limit_s, trans)
+        : null;
     const state = stateModifier(job.state);
     const limit = formatDuration(job.time_limit_s) ?? trans.__('unlimited');
     const modifiers =
@@ -161,6 +198,10 @@ namespace Private {
         data-job-id={job.id}
         data-state={job.state}
         data-session={props.session ? 'true' : undefined}
+        onContextMenu={event => {
+          event.preventDefault();
+          props.onMenu(job, event);
+        }}
       >
         <td className="jp-hpc-SlurmJob-select">
           <input
@@ -186,6 +227,15 @@ namespace Private {
             onClick={() => props.onDetails(job)}
           >
             {job.id}
+          </button>
+          <button
+            className="jp-hpc-SlurmJob-menu"
+            title={trans.__('Actions for job %1', job.id)}
+            aria-label={trans.__('Actions for job %1', job.id)}
+            aria-haspopup="menu"
+            onClick={event => props.onMenu(job, event)}
+          >
+            <ellipsesIcon.react tag="span" />
           </button>
           {props.session && (
             <span
@@ -226,8 +276,17 @@ namespace Private {
         >
           {formatTimeUsed(job.time_used_s, job.time_limit_s, trans)}
         </td>
-        <td className="jp-hpc-SlurmJob-reason">
-          {job.reason === 'None' ? '' : job.reason}
+        <td
+          className="jp-hpc-SlurmJob-start"
+          title={job.start_time ?? undefined}
+        >
+          {when ?? ''}
+        </td>
+        <td
+          className="jp-hpc-SlurmJob-reason"
+          title={job.reason === 'None' ? undefined : job.reason}
+        >
+          {pending ? why : reasonText(job.reason, trans)}
         </td>
       </tr>
     );

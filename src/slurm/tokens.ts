@@ -1,9 +1,14 @@
 import { VDomRenderer } from '@jupyterlab/ui-components';
 import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal } from '@lumino/signaling';
 
-import { ISlurmJob, ISlurmJobs, SlurmScope } from '../api/types';
+import { ISlurmEvent, ISlurmJob, ISlurmJobs, SlurmScope } from '../api/types';
 
-/** The Slurm queue of the page: one poll, read by the panel, refreshed by actions. */
+/**
+ * The Slurm queue of the page: one poll, held by the panel while visible,
+ * refreshed by actions, and the source of the job notifications.
+ */
 export interface ISlurmQueueModel extends VDomRenderer.IModel {
   /** The last answer of the server, or null before the first one. */
   readonly data: ISlurmJobs | null;
@@ -21,7 +26,26 @@ export interface ISlurmQueueModel extends VDomRenderer.IModel {
   readonly fetchedAt: Date | null;
   /** Whose jobs are listed; changing it fetches at once. */
   scope: SlurmScope;
-  /** Poll now, outside the schedule. */
+  /**
+   * Whether the user has a pending or running job (held ones aside) in the
+   * last list; null before the first answer.
+   */
+  readonly hasActiveJobs: boolean | null;
+  /** The seq of the last job event seen; null before the first answer. */
+  readonly lastEvent: number | null;
+  /**
+   * The user's job changes since the last answer, oldest first; never the
+   * ones from before the page was opened.
+   */
+  readonly eventsReceived: ISignal<ISlurmQueueModel, readonly ISlurmEvent[]>;
+  /**
+   * Keep the queue polled at its full rate (slower while the user has no
+   * pending or running job) until the returned handle is disposed: a visible
+   * panel or form holds one. Without any holder the queue is asked only to
+   * notice the end of the user's jobs. Never while the page is hidden.
+   */
+  acquire(): IDisposable;
+  /** Poll now, outside the schedule, past the browser's cache. */
   refresh(): Promise<void>;
 }
 

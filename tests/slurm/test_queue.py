@@ -289,7 +289,11 @@ class AccountedCommands(FakeCommands):
         if argv[0] == "sacct":
             self.calls.append(list(argv))
             ids = argv[argv.index("-j") + 1].split(",")
-            lines = [US.join([job_id, *self.ends[job_id]]) for job_id in ids if job_id in self.ends]
+            lines = [
+                US.join([job_id, *self.ends[job_id], f"name of {job_id}"])
+                for job_id in ids
+                if job_id in self.ends
+            ]
             return CommandResult(tuple(argv), 0, "".join(line + "\n" for line in lines), "", 0)
         if argv[0] == "squeue" and "-t" in argv:
             self.calls.append(list(argv))
@@ -376,3 +380,24 @@ async def test_pending_jobs_get_their_place_in_the_queue(
     assert view.jobs[0]["queue_position"] == 2
     places = [argv for argv in commands.calls if "PD" in argv]
     assert len(places) == 1 and places[0][places[0].index("-p") + 1] == "debug"
+
+
+async def test_a_job_submitted_here_that_ends_before_any_list_is_still_told(
+    accounted: tuple[JobQueue, AccountedCommands], clock: Clock
+) -> None:
+    queue, commands = accounted
+    # given a job submitted through this server before the first list, and one after it
+    queue.watch("40")
+    await queue.jobs("mine")
+    queue.watch("41")
+    # when both end before a list shows them
+    commands.ends = {"40": ("COMPLETED", "0:0"), "41": ("TIMEOUT", "0:0")}
+    queue.invalidate()
+    await queue.jobs("mine")
+    queue.invalidate()
+    await queue.jobs("mine")
+    # then each end is an event, named as accounting knows it, and nothing else is told
+    assert [(e["kind"], e["id"], e["name"]) for e in queue.events_after(0)] == [
+        ("completed", "40", "name of 40"),
+        ("timeout", "41", "name of 41"),
+    ]

@@ -1,4 +1,4 @@
-import { Notification } from '@jupyterlab/apputils';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import {
   dangerDialog,
   dismissDialog,
@@ -6,11 +6,25 @@ import {
 } from '@jupyterlab/testutils';
 
 import { ISlurmJob } from '../../api/types';
-import { confirmCancel, showJobDetails } from '../../slurm/dialogs';
+import {
+  confirmCancel,
+  confirmRequeue,
+  showJobDetails
+} from '../../slurm/dialogs';
+import { SlurmActions } from '../../slurm/actions';
 import { SlurmPanel } from '../../slurm/panel';
-import { job, JOBS } from './contract';
+import { job, JOB, JOBS } from './contract';
 import * as fakes from '../fakes';
-import { clickEnabled, copy, find, openPanel, select, trans } from './utils';
+import {
+  chooseMenuItem,
+  clickEnabled,
+  copy,
+  enabledMenuItems,
+  find,
+  openPanel,
+  select,
+  trans
+} from './utils';
 import { flush, waitFor } from '../wait';
 
 /** The messages of the notifications shown, oldest first. */
@@ -192,18 +206,59 @@ describe('confirmCancel', () => {
 });
 
 describe('showJobDetails', () => {
-  it('lists every field and opens the output inside the server root', async () => {
+  afterEach(async () => {
+    if (document.querySelector('.jp-Dialog')) {
+      await dismissDialog();
+    }
+  });
+
+  it('shows the fields people look at first, in words, and folds the rest', async () => {
     const client = new fakes.FakeClient();
-    const open = jest.fn();
     const details = fakes.slurmJob();
+
+    void showJobDetails({ client, job: job(), trans, open: jest.fn() });
+    await waitForDialog();
+    const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
+
+    const summary = (key: string) =>
+      dialog.querySelector(`[data-summary="${key}"]`)?.textContent;
+    expect(summary('state')).toBe('PENDING: held by you');
+    expect(summary('submitted')).toBe('2026-11-23 12:54:47');
+    expect(summary('started')).toBe('not yet');
+    expect(summary('time')).toBe('00:00:00 of 20:00:00');
+    expect(summary('partition')).toBe('debug');
+    expect(summary('resources')).toBe('1 node, 1 CPU, 256M memory');
+    expect(summary('workdir')).toBe('/gpfswork/alice/runs/model a');
+    expect(summary('stdout')).toBe(details.stdout_path);
+    expect(summary('exitcode')).toBe('0:0');
+    // Unset fields are left out of the sheet ("(null)" account, no node yet)
+    expect(summary('account')).toBeUndefined();
+    expect(summary('nodelist')).toBeUndefined();
+    // Output and errors go to one file: no second button, no second line
+    expect(summary('stderr')).toBeUndefined();
+    expect(dialog.querySelector('.jp-hpc-SlurmDetails-stderr')).toBeNull();
+    expect(find(dialog, 'jp-hpc-SlurmDetails-stdout').textContent).toBe(
+      'Open output and errors'
+    );
+
+    // Every field is still there, folded, in one scroll container
+    const all = find<HTMLDetailsElement>(dialog, 'jp-hpc-SlurmDetails-all');
+    expect(all.open).toBe(false);
+    expect(all.querySelector('summary')?.textContent).toBe('All fields');
+    expect(all.querySelectorAll('[data-field]')).toHaveLength(
+      Object.keys(details.fields).length
+    );
+  });
+
+  it('offers the errors apart when they go to another file, and opens the output', async () => {
+    const client = new fakes.FakeClient();
+    client.nextDetails = async () => copy(JOB);
+    const open = jest.fn();
 
     const shown = showJobDetails({ client, job: job(), trans, open });
     await waitForDialog();
     const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
 
-    expect(dialog.querySelectorAll('[data-field]')).toHaveLength(
-      Object.keys(details.fields).length
-    );
     const stdout = find<HTMLButtonElement>(
       dialog,
       'jp-hpc-SlurmDetails-stdout'
@@ -212,17 +267,20 @@ describe('showJobDetails', () => {
       dialog,
       'jp-hpc-SlurmDetails-stderr'
     );
-    expect(stdout.disabled).toBe(details.stdout_relative === null);
-    expect(stderr.disabled).toBe(details.stderr_relative === null);
-    if (details.stderr_relative === null && details.stderr_path) {
-      expect(stderr.parentElement!.title).toBe(
-        `${details.stderr_path} is outside the server root`
-      );
-    }
+    expect(stdout.textContent).toBe('Open output');
+    expect(stdout.disabled).toBe(false);
+    // Outside the server root: disabled, and says why
+    expect(stderr.disabled).toBe(true);
+    expect(stderr.parentElement!.title).toBe(
+      '/scratch/alice/slurm-1234.err is outside the server root'
+    );
+    expect(dialog.querySelector('[data-summary="stderr"]')?.textContent).toBe(
+      '/scratch/alice/slurm-1234.err'
+    );
     stdout.click();
     await shown;
 
-    expect(open).toHaveBeenCalledWith(details.stdout_relative);
+    expect(open).toHaveBeenCalledWith('slurm-1234.out');
     expect(document.querySelector('.jp-Dialog')).toBeNull();
   });
 
@@ -239,5 +297,194 @@ describe('showJobDetails', () => {
     expect(messages()).toEqual([
       'The details of job 1234 could not be read: slurm_load_jobs error: Invalid job id specified'
     ]);
+  });
+});
+
+describe('Requeuing jobs', () => {
+  let client: fakes.FakeClient;
+  let panel: SlurmPanel;
+
+  beforeEach(() => {
+    client = new fakes.FakeClient();
+    client.nextJobs = async scope => ({ ...copy(JOBS), scope });
+    Notification.manager.dismiss();
+  });
+
+  afterEach(() => {
+    panel?.model?.dispose();
+    panel?.dispose();
+    document.querySelectorAll('.lm-Menu').forEach(menu => menu.remove());
+  });
+
+  /** A requeue confirmation that says `answer`, and records its calls. */
+  const confirming = (answer: boolean) =>
+    jest.fn<Promise<boolean>, Parameters<SlurmActions.ConfirmRequeue>>(
+      async () => answer
+    );
+
+  it("requeues a running job from its row's menu, after asking", async () => {
+    const confirmRequeue = confirming(true);
+    ({ panel } = await openPanel(client, undefined, null, confirmRequeue));
+    const before = client.jobsCalls.length;
+
+    // When the row's actions button is used from the keyboard
+    const row = panel.node.querySelector<HTMLElement>('[data-job-id="1234"]')!;
+    find<HTMLButtonElement>(row, 'jp-hpc-SlurmJob-menu').click();
+    await chooseMenuItem('Requeue');
+
+    // Then the user is asked, the job requeued, and the queue read again
+    await waitFor(() => {
+      expect(confirmRequeue).toHaveBeenCalledTimes(1);
+      expect(client.actions).toEqual(['requeue 1234']);
+      expect(messages()).toContain('Requeue requested for 1 job');
+    });
+    expect(confirmRequeue.mock.calls[0]).toEqual([
+      [expect.objectContaining({ id: '1234' })],
+      false,
+      null
+    ]);
+    await waitFor(() => client.jobsCalls.length > before);
+  });
+
+  it('requeues held from the More menu of the selection', async () => {
+    const confirmRequeue = confirming(true);
+    ({ panel } = await openPanel(client, undefined, null, confirmRequeue));
+
+    select(panel, '1234');
+    select(panel, '1236_[1-3]');
+    await clickEnabled(panel, 'jp-hpc-SlurmPanel-more');
+    await chooseMenuItem('Requeue and Hold');
+
+    // Only the running one: a pending job has nothing to requeue
+    await waitFor(() => {
+      expect(client.actions).toEqual(['requeue-hold 1234']);
+      expect(messages()).toContain('Requeue and hold requested for 1 job');
+    });
+    expect(confirmRequeue.mock.calls[0][1]).toBe(true);
+  });
+
+  it('requeues nothing when the user says no', async () => {
+    const refuse = confirming(false);
+    ({ panel } = await openPanel(client, undefined, null, refuse));
+
+    const row = panel.node.querySelector<HTMLElement>('[data-job-id="1234"]')!;
+    find<HTMLButtonElement>(row, 'jp-hpc-SlurmJob-menu').click();
+    await chooseMenuItem('Requeue');
+    await waitFor(() => expect(refuse).toHaveBeenCalledTimes(1));
+    await flush();
+
+    expect(client.actions).toEqual([]);
+  });
+
+  it("shows Slurm's refusal verbatim", async () => {
+    const refusal =
+      'scontrol: error: Requested operation is presently disabled for job 1234';
+    client.nextAction = async () => {
+      throw new Error(refusal);
+    };
+    ({ panel } = await openPanel(client, undefined, null, async () => true));
+
+    const row = panel.node.querySelector<HTMLElement>('[data-job-id="1234"]')!;
+    find<HTMLButtonElement>(row, 'jp-hpc-SlurmJob-menu').click();
+    await chooseMenuItem('Requeue');
+
+    await waitFor(() =>
+      expect(messages()).toEqual([
+        `1 of 1 jobs could not be requeued: 1234: ${refusal}`
+      ])
+    );
+  });
+
+  it("offers only what applies: no requeue of a pending job, nothing on others' jobs", async () => {
+    client.nextJobs = async scope => ({
+      ...copy(JOBS),
+      scope,
+      user: 'alice',
+      jobs: [...copy(JOBS).jobs, job({ id: '9', job_id: '9', user: 'bob' })]
+    });
+    ({ panel } = await openPanel(client));
+    const menuOf = async (id: string) => {
+      document.querySelectorAll('.lm-Menu').forEach(menu => menu.remove());
+      const row = panel.node.querySelector<HTMLElement>(
+        `[data-job-id="${id}"]`
+      )!;
+      find<HTMLButtonElement>(row, 'jp-hpc-SlurmJob-menu').click();
+      await waitFor(() => document.querySelector('.lm-Menu') !== null);
+      return enabledMenuItems();
+    };
+
+    expect(await menuOf('1237')).toEqual([
+      'Details',
+      'Copy Job Id',
+      'Copy Row',
+      'Release',
+      'Cancel'
+    ]);
+    expect(await menuOf('1234')).toEqual([
+      'Details',
+      'Copy Job Id',
+      'Copy Row',
+      'Requeue',
+      'Requeue and Hold',
+      'Cancel'
+    ]);
+    expect(await menuOf('9')).toEqual(['Details', 'Copy Job Id', 'Copy Row']);
+  });
+
+  it("warns that requeuing this JupyterLab's own job stops it", async () => {
+    const answer = confirmRequeue(trans)([job()], true, job());
+    await waitForDialog();
+    const dialog = document.querySelector<HTMLElement>('.jp-Dialog')!;
+
+    expect(dialog.textContent).toContain('Requeue and hold 1 job?');
+    expect(find(dialog, 'jp-hpc-SlurmConfirm-session').textContent).toContain(
+      'requeuing it stops this JupyterLab'
+    );
+    expect(find(dialog, 'jp-hpc-SlurmConfirm-id').textContent).toBe('1234');
+    // "Keep" is the default: Enter requeues nothing
+    await dismissDialog();
+    await expect(answer).resolves.toBe(false);
+  });
+});
+
+describe('Copying a job', () => {
+  let client: fakes.FakeClient;
+  let panel: SlurmPanel;
+
+  beforeEach(() => {
+    client = new fakes.FakeClient();
+    client.nextJobs = async scope => ({ ...copy(JOBS), scope });
+    Notification.manager.dismiss();
+  });
+
+  afterEach(() => {
+    panel?.model?.dispose();
+    panel?.dispose();
+    jest.restoreAllMocks();
+  });
+
+  it('copies the id, or the row as tab-separated text, from the context menu', async () => {
+    const copied = jest
+      .spyOn(Clipboard, 'copyToSystem')
+      .mockImplementation(() => undefined);
+    ({ panel } = await openPanel(client));
+    const row = panel.node.querySelector<HTMLElement>('[data-job-id="1237"]')!;
+
+    row.dispatchEvent(
+      new MouseEvent('contextmenu', { bubbles: true, clientX: 5, clientY: 5 })
+    );
+    await chooseMenuItem('Copy Job Id');
+    await waitFor(() => expect(copied).toHaveBeenCalledWith('1237'));
+
+    row.dispatchEvent(
+      new MouseEvent('contextmenu', { bubbles: true, clientX: 5, clientY: 5 })
+    );
+    await chooseMenuItem('Copy Row');
+    await waitFor(() =>
+      expect(copied).toHaveBeenLastCalledWith(
+        "1237\tit's held\talice\tPENDING\tdebug\t\t0:00\tUNLIMITED\tJobHeldUser"
+      )
+    );
+    expect(messages()).toContain('Copied job id 1237');
   });
 });

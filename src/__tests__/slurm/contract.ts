@@ -29,6 +29,8 @@ export function job(overrides: Partial<ISlurmJob> = {}): ISlurmJob {
     held: false,
     submit_time: '2026-11-23T09:00:00.000Z',
     work_dir: '/home/alice',
+    start_time: '2026-11-23T09:00:05.000Z',
+    queue_position: null,
     ...overrides
   };
 }
@@ -46,7 +48,9 @@ export const JOBS: ISlurmJobs = {
       state: 'PENDING',
       nodes: null,
       time_used_s: 0,
-      reason: 'Resources'
+      reason: 'Resources',
+      start_time: '2026-11-23T11:40:00.000Z',
+      queue_position: 3
     }),
     job({
       id: '1237',
@@ -57,7 +61,8 @@ export const JOBS: ISlurmJobs = {
       time_used_s: 0,
       time_limit_s: null,
       reason: 'JobHeldUser',
-      held: true
+      held: true,
+      start_time: null
     }),
     job({ id: '1239+0', job_id: '1239', name: 'het', state: 'COMPLETING' })
   ],
@@ -66,7 +71,9 @@ export const JOBS: ISlurmJobs = {
   fetched_at: '2026-11-23T09:00:00.000Z',
   stale: false,
   error: null,
-  poll_interval_s: 15
+  poll_interval_s: 15,
+  events: [],
+  last_event: 0
 };
 
 /** `GET slurm/jobs/1234`. */
@@ -107,9 +114,18 @@ export const HISTORY: ISlurmHistory = {
       end_time: '2026-11-22T08:10:01.000Z',
       elapsed_s: 600,
       exit_code: '0:0',
-      work_dir: '/home/alice'
+      work_dir: '/home/alice',
+      time_limit_s: 3600,
+      cpus: 2,
+      total_cpu_s: 480,
+      cpu_efficiency: 0.4,
+      max_rss_bytes: 104857600,
+      req_mem_bytes: 536870912,
+      energy_joules: 18000,
+      co2_grams: 0.28
     }
-  ]
+  ],
+  emission_factor_g_per_kwh: 56
 };
 
 /** `POST slurm/jobs` (201). */

@@ -1,6 +1,6 @@
 import { HPCRequestError } from '../../api/client';
 import { SlurmPanel } from '../../slurm/panel';
-import { job, JOBS } from './contract';
+import { HISTORY, job, JOBS } from './contract';
 import * as fakes from '../fakes';
 import { copy, find, ids, openPanel, rows, type } from './utils';
 import { waitFor } from '../wait';
@@ -234,7 +234,8 @@ describe('SlurmPanel', () => {
       available: false,
       source: null,
       reason: 'Job accounting is not enabled on this cluster.',
-      jobs: []
+      jobs: [],
+      emission_factor_g_per_kwh: null
     });
     ({ panel } = await openPanel(client));
 
@@ -266,8 +267,75 @@ describe('SlurmPanel', () => {
     const shown = panel.node.querySelectorAll('.jp-hpc-SlurmHistory-job');
     expect(shown).toHaveLength(history.jobs.length);
     const queue = panel.node.querySelector<HTMLElement>(
-      '#jp-hpc-SlurmPanel-view-queue'
+      '#jupyterlab-hpc-slurm-view-queue'
     );
     expect(queue?.hidden).toBe(true);
+  });
+
+  it('tells what seff would of each finished job, and where the history comes from', async () => {
+    ({ panel } = await openPanel(client));
+    find<HTMLButtonElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-tab-history'
+    ).click();
+    await waitFor(() =>
+      expect(
+        panel.node.querySelectorAll('.jp-hpc-SlurmHistory-job')
+      ).toHaveLength(fakes.slurmHistory().jobs.length)
+    );
+    const job = (id: string) =>
+      panel.node.querySelector<HTMLElement>(
+        `.jp-hpc-SlurmHistory-job[data-job-id="${id}"]`
+      )!;
+
+    expect(find(panel.node, 'jp-hpc-SlurmHistory-source').textContent).toBe(
+      'from sacct: the Slurm accounting database'
+    );
+    // 1230: 42 min of its hour, 90 % of its 4 CPUs busy, energy not accounted
+    const done = job('1230');
+    expect(find(done, 'jp-hpc-SlurmHistory-elapsed').textContent).toBe(
+      '42 min of 1 h'
+    );
+    const efficiency = find(done, 'jp-hpc-SlurmHistory-efficiency');
+    expect(efficiency.textContent).toBe('90 %');
+    expect(efficiency.classList).not.toContain('jp-mod-warn');
+    expect(find(done, 'jp-hpc-SlurmHistory-memory').textContent).toBe(
+      '1.7 of 4.0 GiB'
+    );
+    expect(find(done, 'jp-hpc-SlurmHistory-energy').textContent).toBe(
+      'not measured'
+    );
+    // 1231: measured energy and its CO2, the factor in the title
+    const energy = find(job('1231'), 'jp-hpc-SlurmHistory-energy');
+    expect(energy.textContent).toBe('1.10 kWh · 60.5 g CO2e');
+    expect(energy.title).toBe('CO2 at 55 g CO2e per kWh');
+    // 1232 never ran: no efficiency, no memory
+    expect(
+      find(job('1232'), 'jp-hpc-SlurmHistory-efficiency').textContent
+    ).toBe('');
+  });
+
+  it('warns of a low CPU efficiency, and labels a job completion file', async () => {
+    client.nextSlurmHistory = async () => copy(HISTORY);
+    ({ panel } = await openPanel(client));
+    find<HTMLButtonElement>(
+      panel.node,
+      'jp-hpc-SlurmPanel-tab-history'
+    ).click();
+
+    await waitFor(() =>
+      expect(
+        find(panel.node, 'jp-hpc-SlurmHistory-efficiency').textContent
+      ).toBe('40 %')
+    );
+    expect(
+      find(panel.node, 'jp-hpc-SlurmHistory-efficiency').classList
+    ).toContain('jp-mod-warn');
+    expect(find(panel.node, 'jp-hpc-SlurmHistory-source').textContent).toBe(
+      'from sacct -c: job completion file; names may be cut'
+    );
+    expect(find(panel.node, 'jp-hpc-SlurmHistory-memory').textContent).toBe(
+      '100.0 of 512.0 MiB'
+    );
   });
 });

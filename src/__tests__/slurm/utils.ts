@@ -1,11 +1,12 @@
 /** Helpers of the Slurm panel tests. */
 import { nullTranslator } from '@jupyterlab/translation';
+import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { ISlurmJob } from '../../api/types';
 import { SlurmActions } from '../../slurm/actions';
 import { SlurmHistoryModel } from '../../slurm/history';
-import { SlurmQueueModel } from '../../slurm/model';
+import { acquireWhileVisible, SlurmQueueModel } from '../../slurm/model';
 import { SlurmPanel } from '../../slurm/panel';
 import { ISlurmSession } from '../../slurm/session';
 import * as fakes from '../fakes';
@@ -18,7 +19,8 @@ export const trans = nullTranslator.load('jupyterlab_hpc');
 export async function openPanel(
   client: fakes.FakeClient,
   confirm: SlurmActions.Confirm = async () => true,
-  session: ISlurmSession | null = null
+  session: ISlurmSession | null = null,
+  confirmRequeue: SlurmActions.ConfirmRequeue = async () => true
 ): Promise<{
   panel: SlurmPanel;
   model: SlurmQueueModel;
@@ -34,11 +36,14 @@ export async function openPanel(
     model,
     trans,
     confirm,
+    confirmRequeue,
     showDetails,
     session
   });
   const panel = new SlurmPanel({ model, history, actions, session, trans });
   Widget.attach(panel, document.body);
+  // As the plugin does: the visible panel holds the model (everyone's jobs too).
+  acquireWhileVisible(model, panel);
   await model.refresh();
   // drawn once it shows jobs, says there are none, or shows the error
   await waitFor(() =>
@@ -103,4 +108,52 @@ export function copy<T>(value: T): T {
 export async function clickEnabled(panel: Widget, name: string): Promise<void> {
   await waitFor(() => !find<HTMLButtonElement>(panel.node, name).disabled);
   find<HTMLButtonElement>(panel.node, name).click();
+}
+
+/**
+ * Choose an item of the open Lumino menu by its label, the keyboard way:
+ * arrow down until it is the active one, then Enter.
+ */
+export async function chooseMenuItem(label: string): Promise<void> {
+  await waitFor(() => document.querySelector('.lm-Menu') !== null);
+  const menu = document.querySelector<HTMLElement>('.lm-Menu')!;
+  const items = Array.from(
+    menu.querySelectorAll<HTMLElement>(
+      '.lm-Menu-item:not([data-type="separator"])'
+    )
+  );
+  const labels = items.map(
+    item => item.querySelector('.lm-Menu-itemLabel')?.textContent ?? ''
+  );
+  if (!labels.includes(label)) {
+    throw new Error(`No menu item ${label} in ${labels.join(', ')}`);
+  }
+  const key = (keyCode: number) =>
+    menu.dispatchEvent(
+      new KeyboardEvent('keydown', { keyCode, bubbles: true, cancelable: true })
+    );
+  for (let i = 0; i < items.length; i++) {
+    key(40); // ArrowDown: skips the disabled items
+    MessageLoop.flush(); // the menu draws its active item
+    const active = menu.querySelector('.lm-Menu-item.lm-mod-active');
+    if (active?.querySelector('.lm-Menu-itemLabel')?.textContent === label) {
+      key(13); // Enter
+      return;
+    }
+  }
+  throw new Error(`Menu item ${label} is not enabled`);
+}
+
+/** The labels of the open Lumino menu's enabled items. */
+export function enabledMenuItems(): string[] {
+  return Array.from(
+    document.querySelectorAll<HTMLElement>(
+      '.lm-Menu .lm-Menu-item:not(.lm-mod-disabled):not([data-type="separator"])'
+    )
+  ).map(item => item.querySelector('.lm-Menu-itemLabel')?.textContent ?? '');
+}
+
+/** Lay the panel out at a width, as the sidebar or the main area would. */
+export function resize(panel: Widget, width: number): void {
+  MessageLoop.sendMessage(panel, new Widget.ResizeMessage(width, 600));
 }
