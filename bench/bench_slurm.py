@@ -812,20 +812,31 @@ def measure(
     return windows
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+def root_suite(args: argparse.Namespace, suite: str, why: str) -> random.Random | None:
+    """Start a suite that needs root: its random source, or None when it is to be skipped.
+
+    Not root: skipped with a line when run after the metrics suite (`bench/run all`), else an
+    error. SIGTERM ends it through its cleanups; the seed is drawn when none was given.
+    """
     if os.geteuid() != 0:
-        message = "the Slurm suite runs as root (testbed, sdiag --reset, servers as users)"
+        message = f"the {suite} suite runs as root ({why})"
         if args.after_metrics:
-            print(f"Slurm suite skipped: {message}", flush=True)
-            return 0
-        raise SystemExit(f"bench_slurm: {message}")
+            print(f"{suite} suite skipped: {message}", flush=True)
+            return None
+        raise SystemExit(f"bench: {message}")
     raise_on_sigterm()
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 30)
-    rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
+    return random.Random(args.seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    rng = root_suite(args, "Slurm", "testbed, sdiag --reset, servers as users")
+    if rng is None:
+        return 0
     env = start_testbed((args.ours_user, args.anchor_user))
     shown = [a for a in argv if a != "--after-metrics"]
     ctx = context(shown, args, env)

@@ -58,7 +58,7 @@ from pathlib import Path
 import psutil
 from _report import save_report
 from bench_metrics import cpu_model, fmt, git_revision, ratio, table
-from bench_slurm import STATS_INFO, anchor_defaults, raise_on_sigterm, slurm, start_testbed
+from bench_slurm import STATS_INFO, anchor_defaults, root_suite, slurm, start_testbed
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -1086,17 +1086,9 @@ async def measure(
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if os.geteuid() != 0:
-        message = "the Slurm scale suite runs as root (users, sdiag --reset)"
-        if args.after_metrics:
-            print(f"Slurm scale suite skipped: {message}", flush=True)
-            return 0
-        raise SystemExit(f"bench_slurm_scale: {message}")
-    raise_on_sigterm()
-    if args.seed is None:
-        args.seed = random.SystemRandom().randrange(1 << 30)
-    rng = random.Random(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
+    rng = root_suite(args, "Slurm scale", "users, sdiag --reset")
+    if rng is None:
+        return 0
     env = start_testbed(())
     names = user_names(args)
     made = ensure_users(names)

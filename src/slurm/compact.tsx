@@ -1,11 +1,16 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ellipsesIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ISlurmJob } from '../api/types';
 import { formatStart, formatTimeLeft } from './format';
 import { isSessionJob, stateModifier } from './jobs';
-import { pendingWhy } from './table';
+import {
+  DetailsButton,
+  MenuButton,
+  SelectBox,
+  SessionBadge,
+  pendingWhy
+} from './table';
 
 /**
  * The queue at sidebar width: one compact row per job — id, name, state
@@ -87,41 +92,19 @@ namespace Private {
           props.onMenu(job, event);
         }}
       >
-        <input
-          type="checkbox"
+        <SelectBox
           className="jp-hpc-SlurmJob-select"
-          aria-label={
-            props.session
-              ? trans.__(
-                  'Select job %1, the job this JupyterLab runs in',
-                  job.id
-                )
-              : trans.__('Select job %1', job.id)
-          }
-          checked={props.selected}
-          onChange={event =>
-            props.onSelect(job.id, event.currentTarget.checked)
-          }
+          job={job}
+          session={props.session}
+          selected={props.selected}
+          onSelect={props.onSelect}
+          trans={trans}
         />
-        <button
-          className="jp-hpc-SlurmJob-details"
-          title={trans.__('Show the details of job %1', job.id)}
-          onClick={() => props.onDetails(job)}
-        >
-          {job.id}
-        </button>
+        <DetailsButton job={job} onDetails={props.onDetails} trans={trans} />
         <span className="jp-hpc-SlurmJob-name" title={job.name}>
           {job.name}
         </span>
-        <button
-          className="jp-hpc-SlurmJob-menu"
-          title={trans.__('Actions for job %1', job.id)}
-          aria-label={trans.__('Actions for job %1', job.id)}
-          aria-haspopup="menu"
-          onClick={event => props.onMenu(job, event)}
-        >
-          <ellipsesIcon.react tag="span" />
-        </button>
+        <MenuButton job={job} onMenu={props.onMenu} trans={trans} />
         <span className="jp-hpc-SlurmCompact-line">
           <span
             className={`jp-hpc-SlurmState jp-mod-${stateModifier(job.state)}`}
@@ -134,17 +117,7 @@ namespace Private {
               {trans.__('held')}
             </span>
           )}
-          {props.session && (
-            <span
-              className="jp-hpc-SlurmSessionBadge"
-              title={trans.__(
-                'This JupyterLab runs in job %1: cancelling or ending it stops JupyterLab',
-                job.id
-              )}
-            >
-              {trans.__('this JupyterLab')}
-            </span>
-          )}
+          {props.session && <SessionBadge id={job.id} trans={trans} />}
           <span
             className="jp-hpc-SlurmJob-when"
             title={why ? `${why} (${job.reason})` : undefined}

@@ -204,50 +204,18 @@ namespace Private {
         }}
       >
         <td className="jp-hpc-SlurmJob-select">
-          <input
-            type="checkbox"
-            aria-label={
-              props.session
-                ? trans.__(
-                    'Select job %1, the job this JupyterLab runs in',
-                    job.id
-                  )
-                : trans.__('Select job %1', job.id)
-            }
-            checked={props.selected}
-            onChange={event =>
-              props.onSelect(job.id, event.currentTarget.checked)
-            }
+          <SelectBox
+            job={job}
+            session={props.session}
+            selected={props.selected}
+            onSelect={props.onSelect}
+            trans={trans}
           />
         </td>
         <td className="jp-hpc-SlurmJob-id">
-          <button
-            className="jp-hpc-SlurmJob-details"
-            title={trans.__('Show the details of job %1', job.id)}
-            onClick={() => props.onDetails(job)}
-          >
-            {job.id}
-          </button>
-          <button
-            className="jp-hpc-SlurmJob-menu"
-            title={trans.__('Actions for job %1', job.id)}
-            aria-label={trans.__('Actions for job %1', job.id)}
-            aria-haspopup="menu"
-            onClick={event => props.onMenu(job, event)}
-          >
-            <ellipsesIcon.react tag="span" />
-          </button>
-          {props.session && (
-            <span
-              className="jp-hpc-SlurmSessionBadge"
-              title={trans.__(
-                'This JupyterLab runs in job %1: cancelling or ending it stops JupyterLab',
-                job.id
-              )}
-            >
-              {trans.__('this JupyterLab')}
-            </span>
-          )}
+          <DetailsButton job={job} onDetails={props.onDetails} trans={trans} />
+          <MenuButton job={job} onMenu={props.onMenu} trans={trans} />
+          {props.session && <SessionBadge id={job.id} trans={trans} />}
         </td>
         <td className="jp-hpc-SlurmJob-state">
           <span className={`jp-hpc-SlurmState jp-mod-${state}`}>
@@ -291,4 +259,86 @@ namespace Private {
       </tr>
     );
   }
+}
+
+/** The mark of the job this JupyterLab runs in. */
+export function SessionBadge(props: {
+  id: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { trans } = props;
+  return (
+    <span
+      className="jp-hpc-SlurmSessionBadge"
+      title={trans.__(
+        'This JupyterLab runs in job %1: cancelling or ending it stops JupyterLab',
+        props.id
+      )}
+    >
+      {trans.__('this JupyterLab')}
+    </span>
+  );
+}
+
+/** A job's selection box, named for screen readers. */
+export function SelectBox(props: {
+  job: ISlurmJob;
+  session: boolean;
+  selected: boolean;
+  onSelect: (id: string, selected: boolean) => void;
+  trans: TranslationBundle;
+  className?: string;
+}): JSX.Element {
+  const { job, trans } = props;
+  return (
+    <input
+      type="checkbox"
+      className={props.className}
+      aria-label={
+        props.session
+          ? trans.__('Select job %1, the job this JupyterLab runs in', job.id)
+          : trans.__('Select job %1', job.id)
+      }
+      checked={props.selected}
+      onChange={event => props.onSelect(job.id, event.currentTarget.checked)}
+    />
+  );
+}
+
+/** A job's id, as the button that shows its details. */
+export function DetailsButton(props: {
+  job: ISlurmJob;
+  onDetails: (job: ISlurmJob) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { job, trans } = props;
+  return (
+    <button
+      className="jp-hpc-SlurmJob-details"
+      title={trans.__('Show the details of job %1', job.id)}
+      onClick={() => props.onDetails(job)}
+    >
+      {job.id}
+    </button>
+  );
+}
+
+/** The "…" button that opens a job's actions menu. */
+export function MenuButton(props: {
+  job: ISlurmJob;
+  onMenu: (job: ISlurmJob, event: React.MouseEvent<HTMLElement>) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { job, trans } = props;
+  return (
+    <button
+      className="jp-hpc-SlurmJob-menu"
+      title={trans.__('Actions for job %1', job.id)}
+      aria-label={trans.__('Actions for job %1', job.id)}
+      aria-haspopup="menu"
+      onClick={event => props.onMenu(job, event)}
+    >
+      <ellipsesIcon.react tag="span" />
+    </button>
+  );
 }
