@@ -191,7 +191,11 @@ class HPCApp(ExtensionApp):
         # The OS user this server runs as: never $USER, never the Jupyter identity.
         user = server_user()
         self.jobs = JobQueue(
-            runner, user=user, poll_interval_s=self.slurm_config.poll_interval, log=self.log
+            runner,
+            user=user,
+            poll_interval_s=self.slurm_config.poll_interval,
+            cache_dir=self.slurm_config.queue_cache_dir or None,
+            log=self.log,
         )
         self.slurm_actions = SlurmActions(
             runner,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Dict, Float, Int, List, TraitError, validate
+from traitlets import Dict, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 
@@ -39,6 +39,20 @@ class HPCSlurm(Configurable):
 
         History comes from `sacct` (slurmdbd), or from `sacct -c` where the cluster only
         keeps a job completion file (JobCompType=jobcomp/filetxt).
+        """,
+    ).tag(config=True)
+
+    queue_cache_dir = Unicode(
+        "",
+        help="""The cluster's shared queue list, read instead of `squeue -u` ("": none).
+
+        Where hundreds of servers share one slurmctld, run the writer once for the cluster, as
+        root: `jupyterlab-hpc-slurm-cache --dir /var/cache/jupyterlab-hpc/slurm --interval 15`
+        (one `squeue` of the whole queue per interval; each user's jobs in a file only they
+        can read) and point every server at the same folder. A server then asks slurmctld
+        nothing for its user's jobs. It uses the list only while the folder and the stamp
+        are root's and writable by no one else, and the list is at most three intervals old;
+        otherwise it runs its own squeue (and logs why once).
         """,
     ).tag(config=True)
 

@@ -21,10 +21,12 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Literal
 
 from ..commands import CommandError
 from ..metrics.times import format_time, utc_now
+from .cache import CacheUnusable, read_user_jobs
 from .parse import (
     FINAL_STATES,
     SEPARATOR,
@@ -100,12 +102,20 @@ class JobQueue:
         *,
         user: str,
         poll_interval_s: float,
+        cache_dir: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         log: logging.Logger | None = None,
     ) -> None:
-        """user: the OS user of this server (squeue -u); clock: monotonic seconds (tests)."""
+        """user: the OS user of this server (squeue -u); clock: monotonic seconds (tests).
+
+        cache_dir: the cluster's shared queue list (see cache.py), read instead of squeue for
+        the user's jobs while it is fresh and trustworthy.
+        """
         self.user = user
         self.poll_interval_s = poll_interval_s
+        self._cache_dir = Path(cache_dir) if cache_dir else None
+        # Why the shared list was last passed over (logged once per reason).
+        self._cache_problem: str | None = None
         self._runner = runner
         self._clock = clock
         self._log = log or logging.getLogger(__name__)
@@ -218,17 +228,27 @@ class JobQueue:
         if scope == "mine":
             argv += ["-u", self.user]
         error: str | None = None
+        # When the list was read: now for our squeue, the writer's time for the shared list.
+        fetched_at: str | None = None
         try:
-            result = await self._runner(argv)
-            if result.returncode != 0:
-                error = result.stderr.strip() or f"squeue exited with status {result.returncode}"
-            else:
-                # Off the event loop: 50,000 jobs take about a second to parse and serialise.
-                jobs = await asyncio.to_thread(parse_squeue, result.stdout)
-                await self._place_pending(scope, jobs)
+            shared = await self._shared_list() if scope == "mine" else None
+            if shared is not None:
+                jobs, fetched_at = shared
                 jobs_json = await asyncio.to_thread(_as_json, jobs)
-                mine = jobs if scope == "mine" else [j for j in jobs if j["user"] == self.user]
-                await self._compare(mine, started)
+                await self._compare(jobs, started)
+            else:
+                result = await self._runner(argv)
+                if result.returncode != 0:
+                    error = (
+                        result.stderr.strip() or f"squeue exited with status {result.returncode}"
+                    )
+                else:
+                    # Off the event loop: 50,000 jobs take about a second to parse and serialise.
+                    jobs = await asyncio.to_thread(parse_squeue, result.stdout)
+                    await self._place_pending(scope, jobs)
+                    jobs_json = await asyncio.to_thread(_as_json, jobs)
+                    mine = jobs if scope == "mine" else [j for j in jobs if j["user"] == self.user]
+                    await self._compare(mine, started)
         except (CommandError, SqueueUnreadable) as failure:
             error = str(failure)
         except Exception as failure:
@@ -242,7 +262,8 @@ class JobQueue:
             if state.failures:
                 self._log.info("jupyterlab-hpc: squeue (%s) answers again", scope)
             state.jobs, state.jobs_json, state.error, state.failures = jobs, jobs_json, None, 0
-            state.fetched_at, state.fetched_mono = format_time(utc_now()), started
+            state.fetched_at = fetched_at or format_time(utc_now())
+            state.fetched_mono = started
             state.next_due = started + self.poll_interval_s
             return
         if state.failures == 0:
@@ -251,6 +272,25 @@ class JobQueue:
         state.failures += 1
         factor = min(2 ** (state.failures - 1), MAX_BACKOFF_FACTOR)
         state.next_due = self._clock() + factor * self.poll_interval_s
+
+    async def _shared_list(self) -> tuple[list[dict[str, Any]], str | None] | None:
+        """The user's jobs from the cluster's shared list and when it was read; None to run
+        squeue instead."""
+        if self._cache_dir is None:
+            return None
+        try:
+            answer = await asyncio.to_thread(read_user_jobs, self._cache_dir, self.user)
+        except (CacheUnusable, OSError, ValueError) as problem:
+            text = str(problem)
+            if text != self._cache_problem:
+                self._log.warning("jupyterlab-hpc: squeue instead of the shared list: %s", text)
+                self._cache_problem = text
+            return None
+        if self._cache_problem is not None:
+            self._log.info("jupyterlab-hpc: the shared queue list is used again")
+            self._cache_problem = None
+        fetched_at = answer["fetched_at"]
+        return list(answer["jobs"]), fetched_at if isinstance(fetched_at, str) else None
 
     async def _place_pending(self, scope: Scope, jobs: list[dict[str, Any]]) -> None:
         """Each pending job's place in its partition's queue.

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -135,6 +136,13 @@ class UserServer:
 @pytest.fixture(scope="module")
 def user_server(testbed: SlurmTestbed) -> Iterator[UserServer]:
     """A server as the test user, in a fresh root folder it owns; polls Slurm every second."""
+    with start_user_server(testbed) as server:
+        yield server
+
+
+@contextmanager
+def start_user_server(testbed: SlurmTestbed, *options: str) -> Iterator[UserServer]:
+    """A server as the test user with `options` besides the tests' own; its jobs cancelled after."""
     entry = pwd.getpwnam(testbed.user)
     base = testbed.home / f"session-{secrets.token_hex(4)}"
     root = base / "work"
@@ -169,6 +177,7 @@ def user_server(testbed: SlurmTestbed) -> Iterator[UserServer]:
             "--ServerApp.jpserver_extensions=jupyterlab_hpc=True",
             "--HPCSlurm.poll_interval=1",
             "--HPCSlurm.command_timeout=20",
+            *options,
         ),
     ]
     log_path = base / "server.log"
