@@ -25,9 +25,18 @@ Cadences (what each poll runs and when; see bench/README.md, "The Slurm scale su
   `setTimeout` of `autoReloadRate` (60 s, its settings schema's default) after each answer,
   whether the browser tab is visible or not and whether the user has jobs or not; each
   reload is one `GET /jupyterlab_slurm/squeue`, which runs one whole-queue `squeue` (no
-  server cache).
+  server cache);
+* ours, shared list (`c.HPCSlurm.queue_cache_dir`): the cluster's one writer, the real
+  `python -m jupyterlab_hpc.slurm.cache --interval <poll_interval>` (as root, started for
+  the run and stopped after it), runs one whole-queue `squeue` per interval and writes each
+  user's jobs to a file of their own; the simulated servers, at ours' cadence, read their
+  user's file with the real reader (`read_user_jobs`, in a worker process switched to that
+  user's uid and gid) and run ours' squeue only when it refuses the list. The writer's
+  squeue runs, through a `squeue` shim on its PATH, as a dedicated OS user
+  (`<prefix>cache`), so that sdiag's "by user" table counts its RPCs apart from root's.
 
-Phases, each run for ours then for the anchor, with `sdiag --reset` before each run:
+Phases, each run for ours, ours with the shared list, then the anchor, with `sdiag
+--reset` before each run:
 (a) idle: every user's panel (dashboard) is open in a browser tab that is not visible;
 (b) active: every user looks at the panel and has one job;
 (c) mixed: `--active-share` (20 %) look at it, `--working-share` (30 %) work elsewhere in
@@ -42,16 +51,19 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import multiprocessing
 import os
 import pwd
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -64,11 +76,15 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 # The working tree's jupyterlab_hpc, not a stale install: its squeue format is what we run.
 sys.path.insert(0, str(REPO))
+from jupyterlab_hpc.slurm.cache import CacheUnusable, read_user_jobs  # noqa: E402
 from jupyterlab_hpc.slurm.config import HPCSlurm  # noqa: E402
 from jupyterlab_hpc.slurm.parse import squeue_format  # noqa: E402
 
-OURS, ANCHOR = "ours", "anchor"
-SIDES = (OURS, ANCHOR)
+OURS, SHARED, ANCHOR = "ours", "shared", "anchor"
+SIDES = (OURS, SHARED, ANCHOR)
+# The sides measured against the anchor.
+MINE = (OURS, SHARED)
+SIDE_NAME = {OURS: "ours", SHARED: "ours, shared list", ANCHOR: "jupyterlab-slurm"}
 # jupyterlab-slurm 4.1.0's SqueueHandler: `squeue -o "<this>" -h`, the whole queue.
 ANCHOR_FORMAT = "%.18i %.9P %j %.20u %.2t %.15M %.6D %R"
 ANCHOR_DEFAULT_RATE = 60.0  # its schema's autoReloadRate, if its venv is not there to read
@@ -97,6 +113,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=36.0, help="wall seconds per run")
     p.add_argument("--concurrency", type=int, default=12, help="squeue processes in flight at most")
     p.add_argument("--phases", default=",".join(PHASES), help=f"phases to run ({','.join(PHASES)})")
+    p.add_argument("--sides", default=",".join(SIDES), help=f"sides to run ({','.join(SIDES)})")
     p.add_argument("--active-share", type=float, default=0.2, help="mixed: share looking")
     p.add_argument(
         "--working-share",
@@ -159,6 +176,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     if rest and not args.after_metrics:
         p.error(f"unrecognized arguments: {' '.join(rest)}")
     args.phases = [x for x in args.phases.split(",") if x]
+    sides = [x for x in args.sides.split(",") if x]
+    args.sides = [x for x in SIDES if x in sides]
+    if not args.sides or not set(sides) <= set(SIDES):
+        p.error(f"--sides: choose from {','.join(SIDES)}")
     if not args.phases or not set(args.phases) <= set(PHASES):
         p.error(f"--phases: choose from {','.join(PHASES)}")
     if not 1 <= args.users <= 1000 or not 1 <= args.compress <= 60:
@@ -378,7 +399,104 @@ def command(side: str, name: str) -> list[str]:
     if side == OURS:
         # jupyterlab_hpc/slurm/queue.py, scope "mine"
         return ["squeue", "-h", "-o", squeue_format(), "-u", name]
+    if side == SHARED:
+        # the shared list's writer, jupyterlab_hpc/slurm/cache.py: the whole queue
+        return ["squeue", "-h", "-o", squeue_format()]
     return ["squeue", "-o", ANCHOR_FORMAT, "-h"]
+
+
+# --------------------------------------------------------------------------- the shared list
+
+
+def writer_user(args: argparse.Namespace) -> str:
+    """The OS user the writer's squeue runs as (sdiag counts it apart from root)."""
+    return f"{args.user_prefix}cache"
+
+
+def read_as(folder: str, user: str, uid: int, gid: int) -> tuple[bool, int | str]:
+    """The real reader, as the user (real and effective uid and gid; the saved uid stays
+    root's so that the worker process serves the next user): (True, jobs) or (False, why)."""
+    os.setgroups([gid])
+    os.setresgid(gid, gid, 0)
+    os.setresuid(uid, uid, 0)
+    try:
+        return True, len(read_user_jobs(Path(folder), user)["jobs"])
+    except (CacheUnusable, OSError, ValueError) as problem:
+        return False, str(problem)
+    finally:
+        os.setresuid(0, 0, 0)
+        os.setresgid(0, 0, 0)
+        os.setgroups([0])
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def reader_pool() -> ProcessPoolExecutor:
+    """Two worker processes for the reads (forked before the event loop starts)."""
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+    list(pool.map(_pid, range(4)))  # start them now
+    return pool
+
+
+class Writer:
+    """`python -m jupyterlab_hpc.slurm.cache` for one run, its squeue as `writer_user`."""
+
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="hpcscale-list-"))
+        self.base.chmod(0o711)  # the users pass through to their files
+        self.folder = self.base / "slurm"
+        self.log = self.base / "squeues.log"
+        shim = self.base / "bin"
+        shim.mkdir()
+        real = shutil.which("squeue") or "/usr/bin/squeue"
+        entry = pwd.getpwnam(writer_user(args))
+        (shim / "squeue").write_text(
+            f"#!/bin/sh\necho >>{self.log}\nexec setpriv --reuid={entry.pw_uid} "
+            f'--regid={entry.pw_gid} --clear-groups {real} "$@"\n'
+        )
+        (shim / "squeue").chmod(0o755)
+        interval = args.intervals[OURS] / args.compress
+        path = f"{shim}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+        argv = [sys.executable, "-m", "jupyterlab_hpc.slurm.cache", "--dir", str(self.folder)]
+        self.proc = subprocess.Popen(
+            [*argv, "--interval", f"{interval:g}"],
+            cwd=REPO,
+            env={**os.environ, **env, "PATH": path},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def wait_first(self, timeout_s: float = 30.0) -> None:
+        """Until the first list is written (or the writer died)."""
+        end = time.monotonic() + timeout_s
+        while not (self.folder / "stamp.json").exists():
+            if self.proc.poll() is not None or time.monotonic() > end:
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                _out, err = self.proc.communicate(timeout=10)
+                text = err.decode(errors="replace").strip() if err else ""
+                raise RuntimeError(f"the shared list's writer wrote nothing: {text}")
+            time.sleep(0.05)
+
+    def squeues(self) -> int:
+        try:
+            return len(self.log.read_text().splitlines())
+        except OSError:
+            return 0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- one run
@@ -392,8 +510,9 @@ class Run:
     valid: bool = True
     seconds: float = 0.0
     pollers: int = 0
-    planned: float = 0.0  # squeues the cadence asks for in the run (to the nearest)
-    squeues: int = 0
+    planned: float = 0.0  # polls the cadence asks for in the run (to the nearest)
+    polls: int = 0  # ours, anchor: squeues; shared: reads of the user's file
+    squeues: int = 0  # the simulated servers' own squeues (shared: when the list is refused)
     failures: int = 0
     first_error: str = ""
     wall_ms: list[float] = field(default_factory=list)
@@ -401,9 +520,17 @@ class Run:
     threads: list[int] = field(default_factory=list)
     ctld_cpu_s: float | None = None
     rpcs: Sdiag = field(default_factory=Sdiag)
-    bench_rpcs: int = 0
+    bench_rpcs: int = 0  # shared: the servers' fallback squeues' and the writer's
     bench_total_us: int = 0
     other_rpcs: dict[str, int] = field(default_factory=dict)
+    # shared list: the reads that it refused, the users shown a wrong job count, the
+    # writer's squeues and RPCs
+    refused: int = 0
+    first_refusal: str = ""
+    wrong_count: int = 0
+    writer_squeues: int = 0
+    writer_rpcs: int = 0
+    writer_total_us: int = 0
 
 
 async def one_run(
@@ -422,11 +549,62 @@ async def one_run(
     child_env["LANG"] = "C.UTF-8"
     kws = {p.name: user_kw(p.name) for p in people}
     ctld = slurmctld_process(env)
+    loop = asyncio.get_running_loop()
+    writer = None
+    pool: ProcessPoolExecutor | None = args.pool if side == SHARED else None
     patient(["sdiag", "--reset"], env)
     since = (await sdiag_async(env)).since
+    if side == SHARED:
+        # Started after the reset, so that its first squeue is counted: a whole number of
+        # intervals in the run, as on a cluster where it runs all the time.
+        writer = Writer(args, env)
+        try:
+            await loop.run_in_executor(None, writer.wait_first)
+        except BaseException:
+            writer.stop()
+            raise
     cpu0 = cpu_seconds(ctld)
     t0 = time.monotonic()
     end = t0 + args.duration
+
+    async def squeue(person: Person, due: float) -> None:
+        async with gate:
+            started = time.monotonic()
+            if side != SHARED:
+                run.lag_ms.append((started - due) * 1000)
+            proc = await asyncio.create_subprocess_exec(
+                *command(OURS if side == SHARED else side, person.name),
+                env=child_env,
+                cwd="/tmp",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                **kws[person.name],  # type: ignore[arg-type]
+            )
+            _out, err = await asyncio.wait_for(proc.communicate(), 60)
+            done = time.monotonic()
+        run.squeues += 1
+        if side != SHARED:
+            run.wall_ms.append((done - started) * 1000)
+        if proc.returncode != 0:
+            run.failures += 1
+            run.first_error = run.first_error or err.decode(errors="replace").strip()
+
+    async def read(person: Person, due: float) -> None:
+        """The server's `_shared_list`: the user's file, as the user; squeue if refused."""
+        assert writer is not None and pool is not None
+        started = time.monotonic()
+        run.lag_ms.append((started - due) * 1000)
+        entry = kws[person.name]
+        ok, found = await loop.run_in_executor(
+            pool, read_as, str(writer.folder), person.name, entry["user"], entry["group"]
+        )
+        run.wall_ms.append((time.monotonic() - started) * 1000)
+        if not ok:
+            run.refused += 1
+            run.first_refusal = run.first_refusal or str(found)
+            await squeue(person, due)
+        elif found != int(person.job):
+            run.wrong_count += 1
 
     async def poller(person: Person) -> None:
         every = period(side, person, iv, args) / args.compress
@@ -437,26 +615,10 @@ async def one_run(
         due = t0 + rng.uniform(0, every)
         while due < end:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            async with gate:
-                started = time.monotonic()
-                run.lag_ms.append((started - due) * 1000)
-                proc = await asyncio.create_subprocess_exec(
-                    *command(side, person.name),
-                    env=child_env,
-                    cwd="/tmp",
-                    stdout=asyncio.subprocess.DEVNULL,
-                    stderr=asyncio.subprocess.PIPE,
-                    **kws[person.name],  # type: ignore[arg-type]
-                )
-                _out, err = await asyncio.wait_for(proc.communicate(), 60)
-                done = time.monotonic()
-            run.squeues += 1
-            run.wall_ms.append((done - started) * 1000)
-            if proc.returncode != 0:
-                run.failures += 1
-                run.first_error = run.first_error or err.decode(errors="replace").strip()
+            await (read if side == SHARED else squeue)(person, due)
+            run.polls += 1
             # Both front ends arm the next poll when the answer is in.
-            due = done + every
+            due = time.monotonic() + every
 
     async def sampler() -> None:
         while time.monotonic() < end:
@@ -465,7 +627,13 @@ async def one_run(
                 run.threads.append(reading.threads)
             await asyncio.sleep(args.sample)
 
-    await asyncio.gather(sampler(), *(poller(p) for p in people))
+    try:
+        await asyncio.gather(sampler(), *(poller(p) for p in people))
+    finally:
+        if writer is not None:
+            # Stopped before the reading: its squeues are those of the run's window.
+            run.writer_squeues = writer.squeues()
+            writer.stop()
     cpu1 = cpu_seconds(ctld)
     run.rpcs = await sdiag_async(env)
     run.seconds = time.monotonic() - t0
@@ -475,6 +643,9 @@ async def one_run(
         if user in names:
             run.bench_rpcs += rpc.count
             run.bench_total_us += rpc.total_us
+        elif writer is not None and user == writer_user(args):
+            run.writer_rpcs += rpc.count
+            run.writer_total_us += rpc.total_us
         elif user != "root":
             run.other_rpcs[user] = rpc.count
     # root's RPCs are the sampler's sdiag (REQUEST_STATS_INFO) and the testbed's own tools
@@ -483,6 +654,8 @@ async def one_run(
     extra = (root.count if root else 0) - (stats.count if stats else 0)
     if extra > 0:
         run.other_rpcs["root (not sdiag)"] = extra
+    run.bench_rpcs += run.writer_rpcs
+    run.bench_total_us += run.writer_total_us
     return run
 
 
@@ -514,22 +687,25 @@ def queued_count(env: dict[str, str]) -> int:
 # The RPC types each side's squeue sends (REQUEST_PARTITION_INFO: both).
 SIDE_TYPES = {
     OURS: ("REQUEST_JOB_USER_INFO", "REQUEST_PARTITION_INFO", "REQUEST_FED_INFO"),
+    SHARED: ("REQUEST_JOB_INFO", "REQUEST_PARTITION_INFO"),
     ANCHOR: ("REQUEST_JOB_INFO", "REQUEST_PARTITION_INFO"),
 }
 
 
 def probe_pair(names: Sequence[str], args: argparse.Namespace, env: dict[str, str]) -> list[Probe]:
     """`--probe-polls` squeues of each side, one at a time, the sides taking turns, so that
-    both see the same machine; ours as the even users, the anchor as the odd ones, so that
-    sdiag's "by user" tells their RPCs apart in one reading."""
+    all see the same machine; each side as its own third of the users (ours 0, 3, 6, ...,
+    the shared list's writer 1, 4, ..., the anchor 2, 5, ...), so that sdiag's "by user"
+    tells their RPCs apart in one reading."""
     queued = queued_count(env)
-    found = {side: Probe(side, queued) for side in SIDES}
-    users = {OURS: list(names[0::2]), ANCHOR: list(names[1::2]) or list(names)}
+    sides = [s for s in SIDES if s in args.sides or s == ANCHOR]
+    found = {side: Probe(side, queued) for side in sides}
+    users = {side: list(names[i :: len(sides)]) or list(names) for i, side in enumerate(sides)}
     patient(["sdiag", "--reset"], env)
     since = parse_sdiag(slurm(["sdiag"], env)).since
     child_env = {**os.environ, **env}
     for i in range(args.probe_polls):
-        for side in SIDES:
+        for side in sides:
             name = users[side][i % len(users[side])]
             started = time.monotonic()
             subprocess.run(
@@ -614,24 +790,56 @@ def probe_projection(found: Sequence[Probe], runs: Sequence[Run], args: argparse
     """Share of one thread at PROJECT_TO users, each with a job: polls/s x cost per poll
     with PROJECT_TO jobs queued (measured one by one)."""
     big = {p.side: p for p in found if p.queued >= args.queue_jobs}
-    if len(big) < 2:
+    if ANCHOR not in big:
         return ""
-    scale = PROJECT_TO / args.users
     head = [
         "phase",
-        *(f"{s}: polls/s, µs per poll, share of one thread" for s in SIDES),
-        "ours / anchor, slurmctld time",
+        "side",
+        "polls/s (squeues), µs per poll, share of one thread",
+        "anchor: polls/s, µs per poll, share of one thread",
+        "side / anchor, slurmctld time",
     ]
     rows = []
-    for phase, ours, anchor in pairs(runs):
-        cells, shares = [], []
-        for run in (ours, anchor):
-            polls = run.squeues / run.seconds / args.compress * scale
-            cost = big[run.side].us_per_poll or 0.0
-            shares.append(polls * cost / 1e6)
-            cells.append(f"{polls:.1f}, {cost:.0f}, {100 * shares[-1]:.2f} %")
-        rows.append([phase, *cells, fmt(ratio(shares[0], shares[1]), 3)])
+    for phase, mine, anchor in pairs(runs):
+        if mine.side not in big:
+            continue
+        polls, share = projected_polls(mine, args), projected_share(mine, big, args)
+        a_polls, a_share = projected_polls(anchor, args), projected_share(anchor, big, args)
+        cost = big[mine.side].us_per_poll or 0.0
+        rows.append(
+            [
+                phase,
+                SIDE_NAME[mine.side],
+                f"{polls:.1f}, {cost:.0f}, {100 * share:.2f} %",
+                f"{a_polls:.1f}, {big[ANCHOR].us_per_poll or 0.0:.0f}, {100 * a_share:.2f} %",
+                fmt(ratio(share, a_share), 3),
+            ]
+        )
     return table(head, rows)
+
+
+def projected_polls(run: Run, args: argparse.Namespace) -> float:
+    """squeues per second of real time at PROJECT_TO users: the servers' squeues grow with
+    the users, the shared list's writer's do not."""
+    if not run.seconds:
+        return 0.0
+    per_s = 1 / run.seconds / args.compress
+    return (run.squeues * PROJECT_TO / args.users + run.writer_squeues) * per_s
+
+
+def projected_share(run: Run, big: dict[str, Probe], args: argparse.Namespace) -> float:
+    """Share of one slurmctld thread at PROJECT_TO users, one poll's time from the probe
+    with the big queue (the writer: its whole-queue squeue; a refused read: ours' squeue)."""
+    if not run.seconds:
+        return 0.0
+    per_s = 1 / run.seconds / args.compress
+    scale = PROJECT_TO / args.users
+    if run.side == SHARED:
+        ours = big.get(OURS)
+        fallback = run.squeues * scale * ((ours.us_per_poll or 0.0) if ours else 0.0)
+        writer = run.writer_squeues * ((big.get(SHARED) or big[ANCHOR]).us_per_poll or 0.0)
+        return (fallback + writer) * per_s / 1e6
+    return run.squeues * per_s * scale * (big[run.side].us_per_poll or 0.0) / 1e6
 
 
 # --------------------------------------------------------------------------- figures
@@ -646,6 +854,24 @@ def thread_share(run: Run, args: argparse.Namespace) -> float:
     """Controller time (sdiag total_time of the bench's RPCs) per second of real time,
     as a share of one thread."""
     return run.bench_total_us / 1e6 / run.seconds / args.compress if run.seconds else 0.0
+
+
+def scaled_rate(run: Run, args: argparse.Namespace) -> float:
+    """RPCs/s of real time at PROJECT_TO users: the servers' grow with the users, the
+    shared list's writer's do not."""
+    if not run.seconds:
+        return 0.0
+    own = (run.bench_rpcs - run.writer_rpcs) * PROJECT_TO / args.users
+    return (own + run.writer_rpcs) / run.seconds / args.compress
+
+
+def scaled_share(run: Run, args: argparse.Namespace) -> float:
+    """thread_share at PROJECT_TO users, at the per-RPC times of the run (the writer's
+    not scaled)."""
+    if not run.seconds:
+        return 0.0
+    own = (run.bench_total_us - run.writer_total_us) * PROJECT_TO / args.users
+    return (own + run.writer_total_us) / 1e6 / run.seconds / args.compress
 
 
 def per_rpc_us(run: Run) -> float | None:
@@ -678,8 +904,9 @@ def runs_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         "slurmctld µs per RPC (sdiag)",
         "server threads mean / max",
         "slurmctld CPU % (measured)",
-        "squeue wall ms median / p95",
+        "poll wall ms median / p95 (squeue; shared: the read)",
         "start lag ms p95",
+        "shared list: reads refused, wrong job count, writer squeues (RPCs)",
         "RPCs by type, all users (ave µs)",
     ]
     rows = []
@@ -690,7 +917,7 @@ def runs_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         rows.append(
             [
                 r.phase + ("" if r.valid else " (NOT VALID)"),
-                r.side,
+                SIDE_NAME[r.side],
                 str(r.pollers),
                 f"{r.squeues} ({r.failures})",
                 kept_cell(r),
@@ -703,6 +930,11 @@ def runs_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
                 fmt(cpu, 1),
                 f"{fmt(pct(r.wall_ms, 0.5), 1)} / {fmt(pct(r.wall_ms, 0.95), 1)}",
                 fmt(pct(r.lag_ms, 0.95), 0),
+                (
+                    f"{r.refused}, {r.wrong_count}, {r.writer_squeues} ({r.writer_rpcs})"
+                    if r.side == SHARED
+                    else "-"
+                ),
                 types_line(r),
             ]
         )
@@ -710,9 +942,9 @@ def runs_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
 
 
 def kept(run: Run) -> float | None:
-    """Squeues run / squeues the cadence asked for (about 1 when it was kept); None when
-    too few were asked for to tell."""
-    return run.squeues / run.planned if run.planned >= 20 else None
+    """Polls made / polls the cadence asked for (about 1 when it was kept); None when too
+    few were asked for to tell."""
+    return run.polls / run.planned if run.planned >= 20 else None
 
 
 def kept_cell(run: Run) -> str:
@@ -721,61 +953,66 @@ def kept_cell(run: Run) -> str:
 
 
 def pairs(runs: Sequence[Run]) -> list[tuple[str, Run, Run]]:
+    """(phase, ours or the shared list, the anchor) for each phase that ran both."""
     found = []
     for phase in PHASES:
         by_side = {r.side: r for r in runs if r.phase == phase}
-        if OURS in by_side and ANCHOR in by_side:
-            found.append((phase, by_side[OURS], by_side[ANCHOR]))
+        for side in MINE:
+            if side in by_side and ANCHOR in by_side:
+                found.append((phase, by_side[side], by_side[ANCHOR]))
     return found
 
 
 def ratio_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     head = [
         "phase",
-        "ours RPCs/s",
+        "side",
+        "side RPCs/s",
         "anchor RPCs/s",
-        "**ours / anchor, RPCs**",
-        "ours / anchor, slurmctld time",
-        f"ours RPCs/s at {PROJECT_TO:,} users",
+        "**side / anchor, RPCs**",
+        "side / anchor, slurmctld time",
+        f"side RPCs/s at {PROJECT_TO:,} users",
         f"anchor RPCs/s at {PROJECT_TO:,} users",
-        f"ours, share of one slurmctld thread at {PROJECT_TO:,}",
+        f"side / anchor, RPCs at {PROJECT_TO:,}",
+        f"side, share of one slurmctld thread at {PROJECT_TO:,}",
         f"anchor, share of one thread at {PROJECT_TO:,}",
     ]
-    scale = PROJECT_TO / args.users
     rows = []
-    for phase, ours, anchor in pairs(runs):
-        o, a = real_rate(ours, args), real_rate(anchor, args)
-        r = ratio(o, a)
-        rt = ratio(thread_share(ours, args), thread_share(anchor, args))
+    for phase, mine, anchor in pairs(runs):
+        o, a = real_rate(mine, args), real_rate(anchor, args)
+        rt = ratio(thread_share(mine, args), thread_share(anchor, args))
+        so, sa = scaled_rate(mine, args), scaled_rate(anchor, args)
         rows.append(
             [
                 phase,
+                SIDE_NAME[mine.side],
                 fmt(o, 2),
                 fmt(a, 2),
-                f"**{fmt(r, 3)}**",
+                f"**{fmt(ratio(o, a), 3)}**",
                 fmt(rt, 3),
-                fmt(o * scale, 1),
-                fmt(a * scale, 1),
-                f"{100 * thread_share(ours, args) * scale:.2f} %",
-                f"{100 * thread_share(anchor, args) * scale:.2f} %",
+                fmt(so, 2),
+                fmt(sa, 1),
+                fmt(ratio(so, sa), 4),
+                f"{100 * scaled_share(mine, args):.2f} %",
+                f"{100 * scaled_share(anchor, args):.2f} %",
             ]
         )
     return table(head, rows)
 
 
 def time_ratio_at_scale(
-    phase: str, found: Sequence[Probe], runs: Sequence[Run], args: argparse.Namespace
+    phase: str, side: str, found: Sequence[Probe], runs: Sequence[Run], args: argparse.Namespace
 ) -> float | None:
-    """ours / anchor in slurmctld time at PROJECT_TO users: polls/s x one poll's time with
+    """side / anchor in slurmctld time at PROJECT_TO users: polls/s x one poll's time with
     the big queue (the probe)."""
     big = {p.side: p for p in found if p.queued >= args.queue_jobs}
     by = {(r.phase, r.side): r for r in runs}
-    ours, anchor = by.get((phase, OURS)), by.get((phase, ANCHOR))
-    if len(big) < 2 or ours is None or anchor is None or not anchor.squeues:
+    mine, anchor = by.get((phase, side)), by.get((phase, ANCHOR))
+    if side not in big or ANCHOR not in big or mine is None or anchor is None:
         return None
-    o = ours.squeues * (big[OURS].us_per_poll or 0.0) / ours.seconds
-    a = anchor.squeues * (big[ANCHOR].us_per_poll or 0.0) / anchor.seconds
-    return ratio(o, a)
+    if not anchor.squeues:
+        return None
+    return ratio(projected_share(mine, big, args), projected_share(anchor, big, args))
 
 
 def verdicts(runs: Sequence[Run], found: Sequence[Probe], args: argparse.Namespace) -> list[str]:
@@ -817,7 +1054,7 @@ def verdicts(runs: Sequence[Run], found: Sequence[Probe], args: argparse.Namespa
                 f"{fmt(per_anchor, 2)}; at these costs ours meets 1/5 only with a poll "
                 f"interval ≥ {need:.0f} s against the anchor's {anchor_interval_of(args):g} s)"
             )
-        t = time_ratio_at_scale("active", found, runs, args)
+        t = time_ratio_at_scale("active", OURS, found, runs, args)
         if t is not None:
             lines.append(
                 f"- not the goal's measure, for the lead: in slurmctld **time** at "
@@ -825,6 +1062,42 @@ def verdicts(runs: Sequence[Run], found: Sequence[Probe], args: argparse.Namespa
                 f"queued, the probe), {args.users} → {PROJECT_TO:,} active users, ours / "
                 f"jupyterlab-slurm = {fmt(t, 3)} ({'≤' if t <= 0.2 else '>'} 0.2)"
             )
+    return lines + shared_verdicts(runs, found, args)
+
+
+def shared_verdicts(
+    runs: Sequence[Run], found: Sequence[Probe], args: argparse.Namespace
+) -> list[str]:
+    """The goals for the shared list (`c.HPCSlurm.queue_cache_dir`)."""
+    by = {(r.phase, r.side): r for r in runs}
+    if not any(side == SHARED for _phase, side in by):
+        return []
+    lines = []
+    idle = by.get(("idle", SHARED))
+    if idle is not None:
+        servers = idle.bench_rpcs - idle.writer_rpcs
+        per_min = 60 * idle.writer_rpcs / idle.seconds / args.compress if idle.seconds else 0.0
+        lines.append(
+            f"- shared list, idle: the servers cost slurmctld {servers} RPCs (goal 0: "
+            f"**{'met' if servers == 0 and idle.valid else 'NOT met'}**); the cluster's one "
+            f"writer costs {fmt(per_min, 1)} RPCs/min whatever the users "
+            f"({idle.writer_rpcs} RPCs, {idle.writer_squeues} squeues in the run)"
+        )
+    for phase in ("active", "mixed"):
+        mine, anchor = by.get((phase, SHARED)), by.get((phase, ANCHOR))
+        if mine is None or anchor is None:
+            continue
+        r = ratio(real_rate(mine, args), real_rate(anchor, args))
+        r2 = ratio(scaled_rate(mine, args), scaled_rate(anchor, args))
+        met = r is not None and r <= 0.2 and mine.valid and anchor.valid
+        goal = f" (goal ≤ 0.2): **{'met' if met else 'NOT met'}**" if phase == "active" else ""
+        t = time_ratio_at_scale(phase, SHARED, found, runs, args)
+        lines.append(
+            f"- shared list, {args.users} {phase} users, ours / jupyterlab-slurm RPCs = "
+            f"{fmt(r, 3)}{goal}; at {PROJECT_TO:,} users {fmt(r2, 4)} in RPCs"
+            + ("" if t is None else f", {fmt(t, 4)} in slurmctld time (the probe)")
+            + f"; reads refused {mine.refused}, wrong job counts {mine.wrong_count}"
+        )
     return lines
 
 
@@ -959,6 +1232,24 @@ def render(ctx: dict, runs: Sequence[Run], found: Sequence[Probe], args: argpars
         f"every {iv[ANCHOR]:g} s ({src[ANCHOR]}) per open Slurm Dashboard with its Jobs "
         "tab selected, visible or not, jobs or not; one dashboard per user (more tabs "
         "multiply it).",
+        *(
+            [
+                "- ours, shared list (`c.HPCSlurm.queue_cache_dir`): the real writer, "
+                f"`python -m jupyterlab_hpc.slurm.cache --interval {iv[OURS] / c:g}` (ours' "
+                f"{iv[OURS]:g} s, compressed), as root, started after each run's `sdiag "
+                "--reset` (its first squeue counted) and stopped at its end: one whole-queue "
+                "`squeue -h -o <our format>` per interval (2 RPCs) for the whole cluster, run "
+                f"through a `squeue` shim on its PATH as the OS user `{writer_user(args)}` "
+                "(setpriv; no PrivateData on the testbed, so it sees every job), so that "
+                "sdiag counts it apart from root's tools. The servers, at ours' cadence, read "
+                "their user's file with the real reader (`read_user_jobs`) in a worker "
+                "process switched to that user's uid and gid (real and effective), and run "
+                "ours' squeue only when it refuses the list (as `JobQueue._shared_list` "
+                "does). Its RPCs: the writer's plus those fallback squeues'."
+            ]
+            if SHARED in args.sides
+            else []
+        ),
         "",
         *(f"- {PHASE_HELP[p].format(**share)}" for p in args.phases),
         "",
@@ -981,7 +1272,8 @@ def render(ctx: dict, runs: Sequence[Run], found: Sequence[Probe], args: argpars
         "",
         ratio_table(runs, args),
         "",
-        f"Projection: RPCs/s x {PROJECT_TO / args.users:g} (linear in users). Share of one "
+        f"Projection: RPCs/s x {PROJECT_TO / args.users:g} (linear in users; the shared "
+        "list's writer's RPCs are not scaled: one writer per cluster). Share of one "
         "thread: the bench users' sdiag total_time per second of real time, x the same "
         "factor (slurmctld serves RPCs on many threads, but they contend for the same job "
         "and partition locks, so one thread is the scale that matters). The anchor's "
@@ -1016,17 +1308,21 @@ def probe_section(
         f"### One poll's cost in slurmctld, {args.users} and {args.queue_jobs:,} jobs queued",
         "",
         f"{args.probe_polls} squeues of each side one at a time, the sides taking turns (no "
-        "other load from the bench; ours as the even users, the anchor as the odd ones, "
-        "told apart by sdiag's by-user table), all jobs held and owned by the simulated "
-        "users (round-robin), one `sdiag --reset` before. Ours asks for one user's jobs, "
-        "the anchor for the whole queue. By type: the RPCs of the types each side sends, "
-        "all users (REQUEST_PARTITION_INFO is both sides').",
+        "other load from the bench; each side as its own share of the users, told apart "
+        "by sdiag's by-user table), all jobs held and owned by the simulated users "
+        "(round-robin), one `sdiag --reset` before. Ours asks for one user's jobs, the "
+        "shared list's writer (`shared`: its squeue, as a simulated user) and the anchor "
+        "for the whole queue. By type: the RPCs of the types each side sends, all users "
+        "(REQUEST_PARTITION_INFO is every side's, REQUEST_JOB_INFO the writer's and the "
+        "anchor's).",
         "",
         probe_table(found),
         "",
         f"Projection with the queue a cluster of {PROJECT_TO:,} such users would have "
         f"({args.queue_jobs:,} queued): each phase's polls per second x "
-        f"{PROJECT_TO / args.users:g}, x one poll's slurmctld time measured with that queue:",
+        f"{PROJECT_TO / args.users:g} (the shared list: its writer's squeues not scaled, its "
+        "servers' fallback squeues scaled), x one poll's slurmctld time measured with that "
+        "queue:",
         "",
         probe_projection(found, runs, args),
         "",
@@ -1070,7 +1366,7 @@ async def measure(
         if gone:
             cancel([args.job_ids.pop(n) for n in gone if n in args.job_ids], env)
             jobless += gone
-        for side in SIDES:
+        for side in args.sides:
             for attempt in range(1 + args.retries):
                 again = f" (again, {attempt} of {args.retries})" if attempt else ""
                 print(f"  run: {phase} / {side}, {args.duration:g} s{again}", flush=True)
@@ -1091,7 +1387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     env = start_testbed(())
     names = user_names(args)
-    made = ensure_users(names)
+    made = ensure_users([*names, writer_user(args)])
     print(f"users: {len(names)} ({made} created)", flush=True)
     iv, src = intervals(args)
     src["policy"] = our_policy(args)
@@ -1104,9 +1400,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cancelling {len(leftover)} jobs left by an earlier run", flush=True)
         cancel(leftover, env)
     args.job_ids = {}
+    args.pool = None
     try:
         args.job_ids = submit_held(names, env)
         print(f"queued {len(args.job_ids)} held jobs, one per user", flush=True)
+        if SHARED in args.sides:
+            # Forked before the event loop and its threads start.
+            args.pool = reader_pool()
         runs = asyncio.run(measure(args, env, names, rng))
         found: list[Probe] = []
         if args.queue_jobs:
@@ -1116,6 +1416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ctx["warnings"] = [f"the probe failed, left out: {error}"]
                 print(f"warning: the probe failed: {error}", file=sys.stderr)
     finally:
+        if args.pool is not None:
+            args.pool.shutdown()
         cancel(list(args.job_ids.values()), env)
         left = jobs_of(names, env)
         if left:
@@ -1123,7 +1425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render(ctx, runs, found, args)
     raw = {
         "context": ctx,
-        "args": {k: str(v) for k, v in vars(args).items() if k != "job_ids"},
+        "args": {k: str(v) for k, v in vars(args).items() if k not in ("job_ids", "pool")},
         "runs": [asdict(r) for r in runs],
         "probes": [asdict(p) for p in found],
     }
