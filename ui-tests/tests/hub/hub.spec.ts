@@ -91,13 +91,14 @@ test.describe('JupyterLab spawned by JupyterHub in a Slurm job', () => {
     }, `/user/${user}/jupyterlab-hpc/info`);
     expect(info).toMatchObject({ job: { id: jobId } });
 
-    // and the memory meter's limit is the job's 2 GB, from Slurm
+    // and the memory meter's limit is the job's 2 GB: its memory cgroup, where
+    // the testbed's Slurm confines jobs (task/cgroup), else Slurm's allocation
     const memory = tab.locator(`${STATUS_BAR} .jp-hpc-MemoryMeter`);
     await expect(memory).toHaveText(/^Mem[\d.]+ \/ 2\.0 GB$/);
     await expect(memory).toHaveAttribute('title', /of 2\.0 GB/);
     await expect(memory).toHaveAttribute(
       'title',
-      /Limit: the Slurm allocation/
+      /Limit: (the job's memory cgroup|the Slurm allocation)/
     );
     await tab.screenshot({ path: path.join(IMAGES, 'hub-lab.png') });
 
