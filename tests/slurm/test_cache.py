@@ -140,9 +140,14 @@ def writer(testbed: SlurmTestbed) -> Iterator[tuple[Path, subprocess.Popen[bytes
         folder.rmdir()
 
 
-def test_write_once_gives_each_user_their_own_file(testbed: SlurmTestbed, tmp_path: Path) -> None:
+def test_write_once_gives_each_user_their_own_file(
+    testbed: SlurmTestbed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if os.geteuid() != 0:
         pytest.skip("the writer runs as root")
+    # the writer's environment: the testbed's Slurm
+    for name, value in testbed.env.items():
+        monkeypatch.setenv(name, value)
     tmp_path.chmod(0o711)
     job = testbed.run(["sbatch", "--parsable", "--hold", "-o", "/dev/null", "--wrap", "true"])
     try:
