@@ -298,13 +298,13 @@ class JobQueue:
         The whole queue has every pending job; the user's list needs one more squeue (of the
         pending jobs of those partitions), only when the user has a job waiting.
         """
-        waiting = {
-            job["partition"] for job in jobs if job["state"] == "PENDING" and not job["held"]
-        }
         if scope == "all":
             # Off the event loop, like the parsing: the whole queue may hold 50,000 jobs.
             await asyncio.to_thread(set_queue_positions, jobs, jobs)
             return
+        waiting = {
+            job["partition"] for job in jobs if job["state"] == "PENDING" and not job["held"]
+        }
         if not waiting:
             return
         if self._clock() < self._places_due:
